@@ -1,0 +1,89 @@
+import { Command, CommanderError } from "commander";
+import * as path from "node:path";
+import { ConfigError } from "../../stacks/config";
+import { planExitCode, planJson, planStack, writeManifests, type PlanResult } from "../plan";
+import { StackFileError } from "../stackFile";
+import { countTable, ExitCode, violationLines, writeJsonFile } from "./output";
+
+interface PlanCliOptions {
+    stack: string;
+    json?: string;
+    out?: string;
+}
+
+/** `npm run plan -- [--stack <name>] [--json <file>] [--out <dir>]`: returns the exit code. */
+export async function planCli(argv: string[], log: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+    const program = new Command("plan")
+        .description("Plan a trustmesh stack offline: resources, policy results, schema checks and the manifests it would apply.")
+        .option("-s, --stack <name>", "stack to plan (stacks/Pulumi.<name>.yaml)", "dev")
+        .option("--json <file>", "also write the plan as JSON to this file")
+        .option("--out <dir>", "folder for the rendered manifests, one subfolder per cluster (default: plan-out/<stack>)")
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
+    let options: PlanCliOptions;
+    try {
+        options = program.parse(argv, { from: "user" }).opts<PlanCliOptions>();
+    } catch (error) {
+        if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.clean : ExitCode.usage;
+        throw error;
+    }
+
+    let result: PlanResult;
+    try {
+        result = await planStack({ stack: options.stack, onProgress: (message) => err(`plan: ${message}`) });
+    } catch (error) {
+        if (error instanceof ConfigError || error instanceof StackFileError) {
+            err(error.message);
+            return ExitCode.usage;
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        err(`plan failed: ${message}`);
+        return ExitCode.failed;
+    }
+
+    const outDir = options.out ?? path.join("plan-out", options.stack);
+    const written = writeManifests(result, outDir);
+    if (options.json) writeJsonFile(options.json, planJson(result));
+    for (const line of summaryLines(result, outDir, written.length)) log(line);
+    if (options.json) log(`plan JSON written to ${options.json}`);
+    return planExitCode(result);
+}
+
+export function summaryLines(result: PlanResult, outDir: string, manifestCount: number): string[] {
+    const resources = result.run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const lines = [
+        `trustmesh plan for stack "${result.stack}" (${result.config.environment}), offline: ${resources.length} resources in ${Math.round(result.durationMs)} ms`,
+        "",
+        "resources by kind:",
+        ...countTable(resources.map((r) => r.type)),
+        "",
+        "Kubernetes objects by cluster:",
+        ...countTable(result.manifests.map((m) => m.cluster)),
+        "",
+        `manifests: ${manifestCount} written under ${outDir}/ (secret values redacted)`,
+    ];
+    if (result.schemaErrors.length > 0) {
+        lines.push("", `schema errors (${result.schemaErrors.length}):`);
+        for (const s of result.schemaErrors) lines.push(`  ${s.cluster} ${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.name}: ${s.errors.join("; ")}`);
+    }
+    if (result.unvalidated.length > 0) {
+        lines.push("", `unvalidated (no upstream schema available) (${result.unvalidated.length}):`);
+        lines.push(...countTable(result.unvalidated.map((s) => `${s.apiVersion} ${s.kind}`)));
+    }
+    lines.push("", `policies (${result.enforcement}):`);
+    const vl = violationLines(result.violations, (v) => v.urn.split("::").pop() ?? v.urn);
+    lines.push(...(vl.length > 0 ? vl.map((l) => `  ${l}`) : ["  no violations"]));
+    const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+    lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors)`);
+    return lines;
+}
+
+if (require.main === module) {
+    planCli(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            console.error(`plan failed: ${error instanceof Error ? error.message : String(error)}`);
+            process.exit(ExitCode.failed);
+        },
+    );
+}

@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { fakeCallResult, newFakeResource } from "./fakeOutputs";
+import { isSecretWrapper, redactSecrets, secretPaths, unwrapSecrets } from "./values";
+
+/** What the offline engine knows about one registered resource. */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent resource, if any. */
+    parent?: string;
+    /** Explicit `dependsOn` URNs plus those implied by inputs, deduplicated and sorted. */
+    dependencies: string[];
+    /** URN of the explicit provider, if any. */
+    provider?: string;
+    protect: boolean;
+    /** False for component resources. */
+    custom: boolean;
+    /** Inputs with every secret written as "[secret]". */
+    inputs: Record<string, unknown>;
+    /** Inputs with secret values in the clear: for policies and schema checks only, never printed. */
+    rawInputs: Record<string, unknown>;
+    /** Dotted paths of the inputs that are Pulumi secrets (`a.b`, `a.list[0]`). */
+    secretPaths: string[];
+}
+
+export interface OfflineRunOptions {
+    project?: string;
+    stack: string;
+    /** Namespaced config as Pulumi holds it (`trustmesh:gcp` -> JSON string). */
+    config?: Record<string, string>;
+    secretKeys?: string[];
+    /** Run as a preview (unknown outputs stay unknown). @default false */
+    preview?: boolean;
+}
+
+export interface OfflineRun {
+    stack: string;
+    resources: RecordedResource[];
+    /** Stack outputs, secrets redacted. */
+    outputs: Record<string, unknown>;
+    /** Stack output names whose value is a Pulumi secret. */
+    secretOutputs: string[];
+}
+
+/** Records every registration on top of the SDK's mock monitor, which only hands mocks type, name and inputs. */
+class RecordingMonitor extends MockMonitor {
+    readonly recorded: RecordedResource[] = [];
+
+    override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        const raw = pulumi.runtime.deserializeProperties(req.getObject(), true);
+        const dependencies = new Set<string>(req.getDependenciesList());
+        const propertyDeps = req.getPropertydependenciesMap();
+        propertyDeps.forEach((deps: any) => deps.getUrnsList().forEach((urn: string) => dependencies.add(urn)));
+        const parent: string = req.getParent();
+        const provider: string = req.getProvider();
+        return super.registerResource(req, (err: any, response: any) => {
+            if (!err && response) {
+                const urn: string = response.getUrn();
+                dependencies.delete(urn);
+                if (parent) dependencies.delete(parent);
+                this.recorded.push({
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: parent || undefined,
+                    dependencies: [...dependencies].sort(),
+                    provider: provider ? provider.split("::").slice(0, -1).join("::") || provider : undefined,
+                    protect: req.getProtect() === true,
+                    custom: req.getCustom(),
+                    inputs: redactSecrets(raw) as Record<string, unknown>,
+                    rawInputs: unwrapSecrets(raw) as Record<string, unknown>,
+                    secretPaths: secretPaths(raw),
+                });
+            }
+            callback(err, response);
+        });
+    }
+}
+
+let running = false;
+
+/**
+ * Runs a Pulumi program in-process under mocks and returns every resource it registered. Runs are
+ * serialised: the Pulumi runtime keeps global state, so two programs cannot share the process at once.
+ */
+export async function runOffline(program: () => unknown, options: OfflineRunOptions): Promise<OfflineRun> {
+    if (running) {
+        throw new Error("offline engine: a run is already in progress in this process");
+    }
+    running = true;
+    try {
+        const project = options.project ?? "trustmesh";
+        const monitor = new RecordingMonitor({
+            newResource: (args) => newFakeResource(args),
+            call: (args) => fakeCallResult(args),
+        });
+        settings.setMockOptions(monitor, project, options.stack, options.preview ?? false);
+        pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+        // Keep the program's own return value: the stack's massaged outputs have lost their secretness.
+        let returned: Record<string, unknown> | undefined;
+        await pulumi.runtime.runInPulumiStack(async () => {
+            returned = (await program()) as Record<string, unknown> | undefined;
+            return returned;
+        });
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        const { outputs, secretOutputs } = await settleOutputs(returned ?? {});
+        const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+        return { stack: options.stack, resources, outputs, secretOutputs };
+    } finally {
+        running = false;
+    }
+}
+
+async function settleOutputs(values: Record<string, unknown>): Promise<{ outputs: Record<string, unknown>; secretOutputs: string[] }> {
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(values)) {
+        const serialized = await pulumi.runtime.serializeProperty(`output ${key}`, value, new Set(), { keepOutputValues: false });
+        const plain = pulumi.runtime.deserializeProperty(serialized, true);
+        if (isSecretWrapper(plain) || secretPaths({ v: plain }).length > 0) secretOutputs.push(key);
+        outputs[key] = redactSecrets(plain);
+    }
+    return { outputs, secretOutputs: secretOutputs.sort() };
+}

@@ -1,0 +1,157 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { EnvironmentConfig } from "../stacks/config";
+import { parseEnvironmentConfig } from "../stacks/config";
+import { environmentProgram } from "../stacks/program";
+import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
+import { manifestPath, manifestsOf, type Manifest } from "./manifests";
+import { runPolicies, type PolicyViolation } from "./policyRunner";
+import { validateObject } from "./schemas";
+import { readStackFile } from "./stackFile";
+import "./fakes/index";
+
+export interface PlanOptions {
+    stack: string;
+    /** Folder of the stack files. @default - the project's `stacks/` */
+    stacksDir?: string;
+    /** Called with a short line at each phase and as resources register. */
+    onProgress?: (message: string) => void;
+}
+
+export interface SchemaFinding {
+    urn: string;
+    cluster: string;
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+    errors: string[];
+}
+
+export interface PlanResult {
+    stack: string;
+    config: EnvironmentConfig;
+    run: OfflineRun;
+    manifests: Manifest[];
+    violations: PolicyViolation[];
+    schemaErrors: SchemaFinding[];
+    /** Objects of a kind no schema package covers: reported, never silently passed. */
+    unvalidated: SchemaFinding[];
+    enforcement: "advisory" | "mandatory";
+    durationMs: number;
+}
+
+/** Advisory in dev, mandatory in staging and prod, unless the stack says otherwise. */
+export function enforcementFor(config: EnvironmentConfig): "advisory" | "mandatory" {
+    return config.policy.enforcement ?? (config.environment === "dev" ? "advisory" : "mandatory");
+}
+
+/**
+ * Plans a stack offline: reads and validates its config (a ConfigError before anything registers),
+ * runs the environment program under mocks, validates every Kubernetes object against its upstream
+ * schema and runs the policy pack over the whole graph.
+ */
+export async function planStack(options: PlanOptions): Promise<PlanResult> {
+    const started = performance.now();
+    const progress = options.onProgress ?? (() => undefined);
+    progress(`reading stack "${options.stack}"`);
+    const file = readStackFile(options.stack, options.stacksDir);
+    const config = parseEnvironmentConfig(file.trustmesh, file.path);
+
+    progress("running the environment program under mocks");
+    const run = await runOffline(environmentProgram, { stack: options.stack, config: file.config, secretKeys: file.secretKeys });
+    progress(`registered ${run.resources.length} resources`);
+
+    const manifests = manifestsOf(run.resources);
+    progress(`validating ${manifests.length} Kubernetes objects against their schemas`);
+    const schemaErrors: SchemaFinding[] = [];
+    const unvalidated: SchemaFinding[] = [];
+    for (const manifest of manifests) {
+        const result = await validateObject(manifest.object);
+        const finding = {
+            urn: manifest.urn,
+            cluster: manifest.cluster,
+            apiVersion: manifest.apiVersion,
+            kind: manifest.kind,
+            namespace: manifest.namespace,
+            name: manifest.name,
+            errors: result.errors,
+        };
+        if (result.status === "invalid") schemaErrors.push(finding);
+        if (result.status === "unvalidated") unvalidated.push(finding);
+    }
+
+    const enforcement = enforcementFor(config);
+    progress(`running the policy pack (${enforcement})`);
+    const violations = runPolicies(policySubjects(run.resources), {
+        enforcement,
+        config: { environment: config.environment, allowedRegistries: config.policy.allowedRegistries },
+    });
+    return { stack: options.stack, config, run, manifests, violations, schemaErrors, unvalidated, enforcement, durationMs: performance.now() - started };
+}
+
+export function policySubjects(resources: RecordedResource[]) {
+    return resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.rawInputs, protect: r.protect, parent: r.parent, provider: r.provider, dependencies: r.dependencies }));
+}
+
+/** 1 when a mandatory policy failed or an object does not match its schema, else 0. */
+export function planExitCode(result: PlanResult): 0 | 1 {
+    const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory");
+    return mandatory || result.schemaErrors.length > 0 ? 1 : 0;
+}
+
+/** The plan as JSON: the documented shape (stack, resources, violations, schemaErrors, manifests) plus extras. */
+export function planJson(result: PlanResult) {
+    return {
+        stack: result.stack,
+        environment: result.config.environment,
+        enforcement: result.enforcement,
+        resources: result.run.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent ?? null,
+            dependencies: r.dependencies,
+            provider: r.provider ?? null,
+            protect: r.protect,
+            inputs: r.inputs,
+            secretPaths: r.secretPaths,
+        })),
+        violations: result.violations.map((v) => ({
+            policy: v.policy,
+            enforcementLevel: v.enforcementLevel,
+            urn: v.urn,
+            message: v.message,
+            severity: v.severity,
+            domain: v.domain,
+        })),
+        schemaErrors: result.schemaErrors.map((s) => ({ urn: s.urn, kind: s.kind, name: s.name, errors: s.errors })),
+        unvalidated: result.unvalidated.map((s) => ({ urn: s.urn, apiVersion: s.apiVersion, kind: s.kind, name: s.name })),
+        manifests: result.manifests.map((m) => ({
+            cluster: m.cluster,
+            apiVersion: m.apiVersion,
+            kind: m.kind,
+            namespace: m.namespace ?? null,
+            name: m.name,
+            path: manifestPath(m),
+        })),
+        outputs: result.run.outputs,
+        secretOutputs: result.run.secretOutputs,
+    };
+}
+
+/** Writes each manifest, secrets redacted, under `<outDir>/<cluster>/...`; the folder is replaced whole. */
+export function writeManifests(result: PlanResult, outDir: string): string[] {
+    rmSync(outDir, { recursive: true, force: true });
+    const written: string[] = [];
+    for (const manifest of result.manifests) {
+        const file = path.join(outDir, manifestPath(manifest));
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, stringify(manifest.redacted, { sortMapEntries: false, lineWidth: 0 }));
+        written.push(file);
+    }
+    return written;
+}

@@ -1,0 +1,131 @@
+import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { allPolicies } from "../policy/registry";
+import { isStackPolicy, type EnforcementLevel, type TrustmeshPackConfig, type TrustmeshPolicy } from "../policy/types";
+
+/** Something a policy judges: a resource the program registered, or an object from a YAML file. */
+export interface PolicySubject {
+    urn: string;
+    type: string;
+    name: string;
+    props: Record<string, any>;
+    protect?: boolean;
+    parent?: string;
+    provider?: string;
+    dependencies?: string[];
+}
+
+export interface PolicyViolation {
+    policy: string;
+    domain: string;
+    severity: string;
+    enforcementLevel: EnforcementLevel;
+    /** The resource the violation is about; empty for a stack-wide finding. */
+    urn: string;
+    message: string;
+}
+
+export interface PolicyRunOptions {
+    /** Overrides every policy's level: advisory in dev. @default - each policy's own level */
+    enforcement?: "advisory" | "mandatory";
+    config?: TrustmeshPackConfig;
+    policies?: TrustmeshPolicy[];
+}
+
+class NotApplicable extends Error {}
+
+export function effectiveLevel(policy: TrustmeshPolicy, override?: "advisory" | "mandatory"): EnforcementLevel {
+    const own = policy.enforcementLevel ?? "advisory";
+    if (own === "disabled") return own;
+    return override === "advisory" ? "advisory" : own;
+}
+
+/** Runs resource policies on each subject and stack policies on all of them, as the Pulumi engine would. */
+export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions = {}): PolicyViolation[] {
+    const policies = options.policies ?? allPolicies;
+    const config = options.config ?? {};
+    const violations: PolicyViolation[] = [];
+    const byUrn = new Map<string, PolicyResource>();
+    const policyResources = subjects.map((subject) => {
+        const resource = toPolicyResource(subject);
+        byUrn.set(subject.urn, resource);
+        return { subject, resource };
+    });
+    for (const { subject, resource } of policyResources) {
+        if (subject.parent) resource.parent = byUrn.get(subject.parent);
+        resource.dependencies = (subject.dependencies ?? []).map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => !!r);
+    }
+
+    for (const policy of policies) {
+        const level = effectiveLevel(policy, options.enforcement);
+        if (level === "disabled") continue;
+        const record = (urn: string) => (message: string, reportedUrn?: string) =>
+            violations.push({ policy: policy.name, domain: policy.domain, severity: policy.severity, enforcementLevel: level, urn: reportedUrn ?? urn, message });
+        if (isStackPolicy(policy)) {
+            const args: StackValidationArgs = {
+                resources: policyResources.map((p) => p.resource),
+                stackTags: new Map(),
+                getConfig: <T extends object>() => config as T,
+                notApplicable: notApplicable,
+            };
+            invoke(() => policy.validateStack(args, record("") as ReportViolation), policy.name);
+            continue;
+        }
+        const validate = policy.validateResource;
+        if (!validate) continue;
+        for (const { subject, resource } of policyResources) {
+            const args: ResourceValidationArgs = {
+                type: subject.type,
+                props: subject.props,
+                urn: subject.urn,
+                name: subject.name,
+                opts: resource.opts,
+                stackTags: new Map(),
+                isType: resource.isType,
+                asType: resource.asType as unknown as ResourceValidationArgs["asType"],
+                getConfig: <T extends object>() => config as T,
+                notApplicable: notApplicable,
+            };
+            const validators = Array.isArray(validate) ? validate : [validate];
+            for (const v of validators) invoke(() => v(args, record(subject.urn) as ReportViolation), policy.name);
+        }
+    }
+    return violations;
+}
+
+function notApplicable(reason?: string): never {
+    throw new NotApplicable(reason);
+}
+
+function invoke(fn: () => unknown, policyName: string): void {
+    try {
+        const result = fn();
+        if (result instanceof Promise) {
+            throw new Error(`policy ${policyName} is asynchronous; the offline runner needs synchronous policies`);
+        }
+    } catch (error) {
+        if (error instanceof NotApplicable) return;
+        throw new Error(`policy ${policyName} crashed: ${(error as Error).message}`, { cause: error });
+    }
+}
+
+function toPolicyResource(subject: PolicySubject): PolicyResource {
+    const isType = (cls: { new (...rest: any[]): any }) => (cls as unknown as { __pulumiType?: string }).__pulumiType === subject.type;
+    return {
+        type: subject.type,
+        props: subject.props,
+        urn: subject.urn,
+        name: subject.name,
+        opts: {
+            protect: subject.protect ?? false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+            parent: subject.parent,
+        },
+        dependencies: [],
+        propertyDependencies: {},
+        isType: isType as PolicyResource["isType"],
+        asType: ((cls: { new (...rest: any[]): any }) => (isType(cls) ? subject.props : undefined)) as PolicyResource["asType"],
+    };
+}

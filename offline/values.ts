@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** How a secret value is written anywhere a person or a file can see it. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+const sigKey = pulumi.runtime.specialSigKey;
+const secretSig = pulumi.runtime.specialSecretSig;
+
+export function isSecretWrapper(value: unknown): value is { value: unknown } {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[sigKey] === secretSig;
+}
+
+function isUnknown(value: unknown): boolean {
+    return value === pulumi.runtime.unknownValue || (pulumi.Output.isInstance(value) as boolean);
+}
+
+/** Replaces every secret with "[secret]"; unknown values become "[unknown]". */
+export function redactSecrets(value: unknown): unknown {
+    if (isSecretWrapper(value)) return SECRET_PLACEHOLDER;
+    if (isUnknown(value)) return "[unknown]";
+    if (Array.isArray(value)) return value.map(redactSecrets);
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+    return value;
+}
+
+/** The same value with secret wrappers removed: for code that must see the cleartext (policies, schemas). */
+export function unwrapSecrets(value: unknown): unknown {
+    if (isSecretWrapper(value)) return unwrapSecrets(value.value);
+    if (isUnknown(value)) return undefined;
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return value;
+}
+
+/** Dotted paths of every secret in a value, e.g. `data.tls.key`, `stringData.password`, `args[0]`. */
+export function secretPaths(value: unknown, prefix = ""): string[] {
+    if (isSecretWrapper(value)) return [prefix || "."];
+    if (Array.isArray(value)) return value.flatMap((item, i) => secretPaths(item, `${prefix}[${i}]`));
+    if (isPlainObject(value)) {
+        return Object.entries(value).flatMap(([k, v]) => secretPaths(v, prefix ? `${prefix}.${k}` : k));
+    }
+    return [];
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
+}

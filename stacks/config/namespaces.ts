@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { clusterNames, dnsLabel } from "./common";
+
+/** Namespaces the platform itself owns; application namespaces may not take these names. */
+export const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cert-manager", "istio-system"];
+
+export const namespaceQuotaSchema = z.strictObject({
+    /** CPU requests the namespace may hold in total, in Kubernetes quantity form. @default "4" */
+    requestsCpu: z.string().default("4"),
+    /** Memory requests in total. @default "8Gi" */
+    requestsMemory: z.string().default("8Gi"),
+    /** CPU limits in total. @default "8" */
+    limitsCpu: z.string().default("8"),
+    /** Memory limits in total. @default "16Gi" */
+    limitsMemory: z.string().default("16Gi"),
+    /** Pods in total. @default 50 */
+    pods: z.number().int().positive().default(50),
+});
+
+export const namespaceSchema = z
+    .strictObject({
+        /** Namespace name (RFC 1123 label). */
+        name: dnsLabel.refine((n) => !reservedNamespaces.includes(n), {
+            message: `is reserved for the platform (${reservedNamespaces.join(", ")})`,
+        }),
+        /** Which clusters get the namespace. @default ["gke", "aks"] */
+        clusters: z.array(z.enum(clusterNames)).min(1).default([...clusterNames]),
+        /** Pod Security Admission level enforced. @default "restricted" */
+        podSecurity: z.enum(["restricted", "baseline"]).default("restricted"),
+        /** Required when podSecurity is baseline: why this namespace cannot run restricted. */
+        baselineReason: z.string().min(10).optional(),
+        /** Istio sidecar injection. @default true */
+        sidecarInjection: z.boolean().default(true),
+        /** ResourceQuota for the namespace. @default - the defaults of each field */
+        quota: namespaceQuotaSchema.default(namespaceQuotaSchema.parse({})),
+    })
+    .superRefine((ns, ctx) => {
+        if (ns.podSecurity === "baseline" && !ns.baselineReason) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["baselineReason"],
+                message: "is required when podSecurity is baseline: say why this namespace cannot run restricted",
+            });
+        }
+    });
+
+export type NamespaceConfig = z.infer<typeof namespaceSchema>;

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { azureSchema } from "./azure";
+import { environmentTiers } from "./common";
+import { gcpSchema } from "./gcp";
+import { meshSchema } from "./mesh";
+import { namespaceSchema } from "./namespaces";
+import { pkiSchema } from "./pki";
+import { policySchema } from "./policy";
+
+/** The config namespace every trustmesh key lives in (`trustmesh:<key>` in a stack file). */
+export const configNamespace = "trustmesh";
+
+/**
+ * Everything a stack file may hold under `trustmesh:`. Every object is strict, so a misspelled key is
+ * an error rather than a silently ignored setting.
+ */
+export const environmentSchema = z
+    .strictObject({
+        /** Environment tier: decides hardened defaults and which weak settings are refused. */
+        environment: z.enum(environmentTiers),
+        /** Application namespaces. @default [] */
+        namespaces: z.array(namespaceSchema).default([]),
+        /** The Google Cloud side. @default - no GKE cluster */
+        gcp: gcpSchema.optional(),
+        /** The Azure side. @default - no AKS cluster */
+        azure: azureSchema.optional(),
+        /** The PKI. @default - ECDSA P384 root and intermediates, no ACME */
+        pki: pkiSchema.default(pkiSchema.parse({})),
+        /** Istio and the cross-cluster links. @default - Istio with no links */
+        mesh: meshSchema.default(meshSchema.parse({})),
+        /** The policy pack. @default - see each field */
+        policy: policySchema.default(policySchema.parse({})),
+    })
+    .superRefine((env, ctx) => {
+        if (env.environment === "prod" && env.policy.enforcement === "advisory") {
+            ctx.addIssue({
+                code: "custom",
+                path: ["policy", "enforcement"],
+                message: "advisory enforcement is refused in prod: policy violations must block the deploy",
+            });
+        }
+        const seen = new Set<string>();
+        env.namespaces.forEach((ns, index) => {
+            if (seen.has(ns.name)) {
+                ctx.addIssue({ code: "custom", path: ["namespaces", index, "name"], message: `namespace "${ns.name}" is listed twice` });
+            }
+            seen.add(ns.name);
+            ns.clusters.forEach((cluster, clusterIndex) => {
+                const section = cluster === "gke" ? "gcp" : "azure";
+                if (!env[section]) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["namespaces", index, "clusters", clusterIndex],
+                        message: `targets cluster "${cluster}", but the stack has no trustmesh:${section} section`,
+                    });
+                }
+            });
+        });
+    });
+
+/** The raw shape of the config, as written in a stack file. */
+export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
+/** The validated config with every default applied. */
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
