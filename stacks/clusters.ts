@@ -2,13 +2,45 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterName, EnvironmentConfig } from "./config";
 
+/** A cloud identity for a Kubernetes ServiceAccount, asked of the cluster's side (GCP or Azure). */
+export interface WorkloadIdentityRequest {
+    /** Logical name prefix for the cloud resources, unique in the environment (e.g. `gke-cert-manager`). */
+    name: string;
+    namespace: string;
+    serviceAccountName: string;
+    /**
+     * Create the Kubernetes ServiceAccount too. Off when a Helm chart creates it and only needs the
+     * annotations and pod labels in its values. @default true
+     */
+    createServiceAccount?: boolean;
+    /** GCP: IAM roles for the Google service account, at project scope unless a resource is given. */
+    gcpRoles?: Array<{ role: string; project?: string }>;
+    /** Azure: role assignments for the managed identity, each at its own scope (never wider than needed). */
+    azureRoles?: Array<{ roleDefinitionName: string; scope: pulumi.Input<string> }>;
+}
+
+/** What a workload (or its Helm values) needs to use the identity. */
+export interface WorkloadIdentityBinding {
+    /** Annotations the ServiceAccount must carry (`iam.gke.io/gcp-service-account`, `azure.workload.identity/client-id`). */
+    serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+    /** Labels the pods must carry (`azure.workload.identity/use: "true"` on AKS; none on GKE). */
+    podLabels: Record<string, string>;
+    /** Azure: the managed identity's client id. GCP: the Google service account email. */
+    identity: pulumi.Output<string>;
+    /** Resources a workload using the identity must wait for (IAM bindings, federated credentials). */
+    ready: pulumi.Resource[];
+}
+
 /** A cluster the environment deploys Kubernetes objects to. */
 export interface ClusterTarget {
     /** The cluster key: `gke` or `aks`. Also the name of its Kubernetes provider, which the plan groups by. */
     key: ClusterName;
+    cloud: "gcp" | "azure";
     provider: k8s.Provider;
     /** Resources the cluster's Kubernetes objects must wait for (node pools, add-ons). */
     ready: pulumi.Resource[];
+    /** Binds a cloud identity to a ServiceAccount through the cluster's workload identity. */
+    bindWorkloadIdentity?: (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions) => WorkloadIdentityBinding;
 }
 
 /**
@@ -17,7 +49,7 @@ export interface ClusterTarget {
  */
 export function deployClusters(config: EnvironmentConfig): Partial<Record<ClusterName, ClusterTarget>> {
     const targets: Partial<Record<ClusterName, ClusterTarget>> = {};
-    if (config.gcp) targets.gke = { key: "gke", provider: new k8s.Provider("gke", { context: "gke" }), ready: [] };
-    if (config.azure) targets.aks = { key: "aks", provider: new k8s.Provider("aks", { context: "aks" }), ready: [] };
+    if (config.gcp) targets.gke = { key: "gke", cloud: "gcp", provider: new k8s.Provider("gke", { context: "gke" }), ready: [] };
+    if (config.azure) targets.aks = { key: "aks", cloud: "azure", provider: new k8s.Provider("aks", { context: "aks" }), ready: [] };
     return targets;
 }
