@@ -9,6 +9,7 @@ interface PlanCliOptions {
     stack: string;
     json?: string;
     out?: string;
+    stacksDir?: string;
 }
 
 /** `npm run plan -- [--stack <name>] [--json <file>] [--out <dir>]`: returns the exit code. */
@@ -18,6 +19,7 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
         .option("-s, --stack <name>", "stack to plan (stacks/Pulumi.<name>.yaml)", "dev")
         .option("--json <file>", "also write the plan as JSON to this file")
         .option("--out <dir>", "folder for the rendered manifests, one subfolder per cluster (default: plan-out/<stack>)")
+        .option("--stacks-dir <dir>", "folder holding the Pulumi.<stack>.yaml files (default: the project's stacks/)")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
     let options: PlanCliOptions;
@@ -30,7 +32,7 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
 
     let result: PlanResult;
     try {
-        result = await planStack({ stack: options.stack, onProgress: (message) => err(`plan: ${message}`) });
+        result = await planStack({ stack: options.stack, stacksDir: options.stacksDir, onProgress: (message) => err(`plan: ${message}`) });
     } catch (error) {
         if (error instanceof ConfigError || error instanceof StackFileError) {
             err(error.message);
