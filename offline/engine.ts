@@ -49,6 +49,13 @@ export interface OfflineRun {
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
 
+    // The SDK reports a failed invoke by the gRPC error's `details`; a plain Error would lose its message.
+    override async invoke(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        return super.invoke(req, (err: any, response: any) =>
+            callback(err instanceof Error ? Object.assign(err, { details: err.message }) : err, response),
+        );
+    }
+
     override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
         const raw = pulumi.runtime.deserializeProperties(req.getObject(), true);
         const dependencies = new Set<string>(req.getDependenciesList());
@@ -109,6 +116,11 @@ export async function runOffline(program: () => unknown, options: OfflineRunOpti
         const { outputs, secretOutputs } = await settleOutputs(returned ?? {});
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
         return { stack: options.stack, resources, outputs, secretOutputs };
+    } catch (error) {
+        // The SDK hangs a second, never-awaited rejected promise on some errors; keep it from crashing the process.
+        const leftover = (error as { promise?: unknown } | undefined)?.promise;
+        if (leftover instanceof Promise) leftover.catch(() => undefined);
+        throw error;
     } finally {
         running = false;
     }

@@ -14,9 +14,14 @@ export type CallFaker = (args: MockCallArgs) => Record<string, unknown>;
 const outputFakers = new Map<string, OutputFaker>();
 const callFakers = new Map<string, CallFaker>();
 
-/** Registers fake outputs for a resource type token, e.g. `gcp:container/cluster:Cluster`. */
-export function fakeOutputs(type: string, faker: OutputFaker): void {
+/**
+ * Registers fake outputs for a resource type token, e.g. `gcp:container/cluster:Cluster`. Returns a
+ * function that restores what was registered before (for tests that override a faker).
+ */
+export function fakeOutputs(type: string, faker: OutputFaker): () => void {
+    const previous = outputFakers.get(type);
     outputFakers.set(type, faker);
+    return () => (previous ? outputFakers.set(type, previous) : outputFakers.delete(type));
 }
 
 /** Registers a fake answer for an invoke token, e.g. `azure-native:authorization:getClientConfig`. */

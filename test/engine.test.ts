@@ -1,0 +1,87 @@
+import { strict as assert } from "node:assert";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { runOffline } from "../offline/engine";
+import { fakeOutputs } from "../offline/fakeOutputs";
+import "../offline/fakes/index";
+
+class Holder extends pulumi.ComponentResource {
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:test:Holder", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+describe("offline engine", () => {
+    it("records type, name, parent, explicit and implied dependencies, provider, protect", async () => {
+        const run = await runOffline(() => {
+            const holder = new Holder("holder");
+            const provider = new k8s.Provider("gke", { kubeconfig: "{}" }, { parent: holder });
+            const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "web" } }, { parent: holder, provider, protect: true });
+            const marker = new k8s.core.v1.ConfigMap("marker", { metadata: { name: "marker", namespace: "web" } }, { parent: holder, provider });
+            // `ns.metadata.name` implies a dependency on ns; dependsOn adds marker explicitly.
+            new k8s.core.v1.ConfigMap("cm", { metadata: { name: "cm", namespace: ns.metadata.name } }, { parent: holder, provider, dependsOn: [marker] });
+            return {};
+        }, { stack: "test" });
+        const byName = new Map(run.resources.map((r) => [r.name, r]));
+        const holder = byName.get("holder")!;
+        const ns = byName.get("ns")!;
+        const cm = byName.get("cm")!;
+        assert.equal(holder.type, "trustmesh:test:Holder");
+        assert.equal(holder.custom, false);
+        assert.equal(ns.parent, holder.urn);
+        assert.equal(ns.protect, true);
+        assert.equal(cm.protect, false);
+        assert.equal(ns.provider, byName.get("gke")!.urn);
+        assert.deepEqual(cm.dependencies, [byName.get("marker")!.urn, ns.urn].sort());
+        assert.equal(ns.urn, "urn:pulumi:test::trustmesh::trustmesh:test:Holder$kubernetes:core/v1:Namespace::ns");
+    });
+
+    it("writes secrets as [secret] in inputs, keeps them in rawInputs and lists their paths", async () => {
+        const run = await runOffline(() => {
+            new k8s.core.v1.Secret("db", { metadata: { name: "db" }, stringData: { password: pulumi.secret("hunter2") } });
+            new k8s.Provider("aks", { kubeconfig: pulumi.secret("apiVersion: v1") });
+            return { kubeconfig: pulumi.secret("apiVersion: v1"), clusterName: "aks" };
+        }, { stack: "test" });
+        const secret = run.resources.find((r) => r.name === "db")!;
+        assert.equal(secret.inputs.stringData, "[secret]");
+        assert.deepEqual(secret.secretPaths, ["stringData"]);
+        assert.deepEqual(secret.rawInputs.stringData, { password: "hunter2" });
+        assert.equal(run.resources.find((r) => r.name === "aks")!.inputs.kubeconfig, "[secret]");
+        assert.deepEqual(run.outputs, { kubeconfig: "[secret]", clusterName: "aks" });
+        assert.deepEqual(run.secretOutputs, ["kubeconfig"]);
+        assert.doesNotMatch(JSON.stringify(run.resources.map((r) => r.inputs)), /hunter2/);
+    });
+
+    it("feeds registered fake outputs to dependent resources", async () => {
+        const restore = fakeOutputs("kubernetes:core/v1:Service", () => ({ spec: { clusterIP: "10.0.0.10" } }));
+        const run = await runOffline(() => {
+            const svc = new k8s.core.v1.Service("svc", { metadata: { name: "svc" }, spec: { ports: [{ port: 80 }] } });
+            new k8s.core.v1.ConfigMap("ip", { metadata: { name: "ip" }, data: { ip: svc.spec.clusterIP } });
+            return {};
+        }, { stack: "test" }).finally(restore);
+        assert.equal(run.resources.find((r) => r.name === "ip")!.inputs.data.ip, "10.0.0.10");
+    });
+
+    it("fails a run that performs an invoke no fake answers", async () => {
+        await assert.rejects(
+            runOffline(async () => {
+                await pulumi.runtime.invoke("gcp:organizations/getProject:getProject", {});
+                return {};
+            }, { stack: "test" }),
+            /no fake answer for invoke "gcp:organizations\/getProject:getProject"/,
+        );
+    });
+
+    it("refuses a second run while one is in progress", async () => {
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const first = runOffline(async () => {
+            await gate;
+            return {};
+        }, { stack: "a" });
+        await assert.rejects(runOffline(() => ({}), { stack: "b" }), /already in progress/);
+        release();
+        await first;
+    });
+});
