@@ -4,15 +4,18 @@ import { clusterNames, dnsLabel } from "./common";
 /** Namespaces the platform itself owns; application namespaces may not take these names. */
 export const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "cert-manager", "istio-system"];
 
+/** A Kubernetes resource quantity such as `500m`, `4`, `8Gi`. */
+const quantity = z.string().regex(/^(\d+(\.\d+)?|\.\d+)([munkMGTPE]|[KMGTPE]i|[eE][+-]?\d+)?$/, "must be a Kubernetes quantity such as 500m, 4 or 8Gi");
+
 export const namespaceQuotaSchema = z.strictObject({
     /** CPU requests the namespace may hold in total, in Kubernetes quantity form. @default "4" */
-    requestsCpu: z.string().default("4"),
+    requestsCpu: quantity.default("4"),
     /** Memory requests in total. @default "8Gi" */
-    requestsMemory: z.string().default("8Gi"),
+    requestsMemory: quantity.default("8Gi"),
     /** CPU limits in total. @default "8" */
-    limitsCpu: z.string().default("8"),
+    limitsCpu: quantity.default("8"),
     /** Memory limits in total. @default "16Gi" */
-    limitsMemory: z.string().default("16Gi"),
+    limitsMemory: quantity.default("16Gi"),
     /** Pods in total. @default 50 */
     pods: z.number().int().positive().default(50),
 });
