@@ -21,7 +21,10 @@ const callFakers = new Map<string, CallFaker>();
 export function fakeOutputs(type: string, faker: OutputFaker): () => void {
     const previous = outputFakers.get(type);
     outputFakers.set(type, faker);
-    return () => (previous ? outputFakers.set(type, previous) : outputFakers.delete(type));
+    return () => {
+        if (previous) outputFakers.set(type, previous);
+        else outputFakers.delete(type);
+    };
 }
 
 /** Registers a fake answer for an invoke token, e.g. `azure-native:authorization:getClientConfig`. */

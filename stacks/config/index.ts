@@ -17,7 +17,7 @@ export type { PolicyConfig } from "./policy";
  * Throws a ConfigError listing every problem at once.
  */
 export function parseEnvironmentConfig(values: Record<string, unknown>, source?: string): EnvironmentConfig {
-    const result = environmentSchema.safeParse(values);
+    const result = environmentSchema.safeParse(values, { reportInput: true });
     if (!result.success) {
         throw new ConfigError(problemsFromZod(environmentSchema, result.error), source);
     }
