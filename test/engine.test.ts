@@ -60,7 +60,7 @@ describe("offline engine", () => {
             new k8s.core.v1.ConfigMap("ip", { metadata: { name: "ip" }, data: { ip: svc.spec.clusterIP } });
             return {};
         }, { stack: "test" }).finally(restore);
-        assert.equal(run.resources.find((r) => r.name === "ip")!.inputs.data.ip, "10.0.0.10");
+        assert.deepEqual(run.resources.find((r) => r.name === "ip")!.inputs.data, { ip: "10.0.0.10" });
     });
 
     it("fails a run that performs an invoke no fake answers", async () => {
