@@ -150,7 +150,7 @@ export function stackConfigMap(
     for (const [key, value] of Object.entries(providerConfig)) {
         map[key] = typeof value === "string" ? { value } : { value: value.value, secret: value.secret === true };
     }
-    const secretSections = new Set(secretPaths.filter((p) => hasValue(valueAt(config, p))).map((p) => p.split(".")[0]));
+    const secretSections = new Set(secretPaths.filter((p) => hasValue(valueAt(config, p))).map((p) => p.split(/[.[]/)[0]));
     for (const [section, value] of Object.entries(config)) {
         if (value === undefined) continue;
         map[`${configNamespace}:${section}`] = {
@@ -276,7 +276,7 @@ export function typedOutputs(outputs: OutputMap): { outputs: EnvironmentOutputs;
 
 function valueAt(root: unknown, dotted: string): unknown {
     let current: unknown = root;
-    for (const part of dotted.split(".")) {
+    for (const part of dotted.split(/\.|\[(\d+)\]\.?/).filter((p) => p !== undefined && p !== "")) {
         if (current === null || typeof current !== "object") return undefined;
         current = (current as Record<string, unknown>)[part];
     }
