@@ -1,0 +1,238 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
+export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
+
+/** The port every egress gateway listens on for sidecar traffic (Istio's auto-mTLS passthrough port). */
+export const egressGatewayPort = 15443;
+
+/** The ingress gateway's readiness port, always declared on its Service. */
+export const gatewayStatusPort = 15021;
+
+/**
+ * Ports Istio keeps for itself on gateway and sidecar proxies (15000 admin ... 15090 Prometheus). A link
+ * port in this range would collide with Envoy's own listeners.
+ */
+export const istioReservedPorts = { first: 15000, last: 15090 } as const;
+
+export function isIstioReservedPort(port: number): boolean {
+    return port >= istioReservedPorts.first && port <= istioReservedPorts.last;
+}
+
+export interface IstioArgs {
+    /** Version of the Istio Helm charts (base, istiod, gateway), e.g. "1.28.1". Always pinned. */
+    version: string;
+    /** Namespace of the control plane and both gateways. @default "istio-system" */
+    namespace?: string;
+    /**
+     * Install base and istiod. Off when the cluster runs a managed control plane (GKE fleet mesh) and
+     * only needs the gateways. @default true
+     */
+    controlPlane?: boolean;
+    /** Install the ingress gateway (LoadBalancer). @default true */
+    ingressGateway?: boolean;
+    /** Install the egress gateway (ClusterIP). @default true */
+    egressGateway?: boolean;
+    /** The reserved static IP the ingress gateway's load balancer takes (`loadBalancerIP`). @default - an ephemeral IP */
+    ingressLoadBalancerIP?: pulumi.Input<string>;
+    /** Annotations of the ingress gateway Service (e.g. the Azure public IP name and resource group). @default {} */
+    ingressServiceAnnotations?: Record<string, pulumi.Input<string>>;
+    /** Networks allowed to reach the ingress gateway load balancer. @default - any (mutual TLS guards every port) */
+    ingressSourceRanges?: string[];
+    /** TCP ports the ingress gateway serves mesh links on; each becomes a Service port `tls-<port>`. @default [] */
+    linkPorts?: number[];
+    /** Cloud platform the istio-cni chart is tuned for ("gke" puts the CNI binaries where GKE expects them). @default - generic */
+    platform?: string;
+    /**
+     * Let sidecars reach hosts that are not in the mesh registry. Off, the mesh only reaches hosts a
+     * ServiceEntry declares, which is what keeps an undeclared exfiltration path closed. @default false
+     */
+    allowAnyOutbound?: boolean;
+}
+
+/** Names of the releases and Services, fixed because link objects address them by name. */
+export const istioNames = {
+    ingressRelease: "istio-ingressgateway",
+    egressRelease: "istio-egressgateway",
+    ingressSelector: { istio: "ingressgateway" },
+    egressSelector: { istio: "egressgateway" },
+} as const;
+
+export function validateIstioArgs(args: IstioArgs): string[] {
+    const problems: string[] = [];
+    if (!/^\d+\.\d+\.\d+$/.test(args.version ?? "")) {
+        problems.push(`version "${args.version}" must be a pinned chart version such as "1.28.1" (no ranges, no "latest")`);
+    }
+    const namespace = args.namespace ?? "istio-system";
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+        problems.push(`namespace "${namespace}" must be a lowercase RFC 1123 label`);
+    }
+    const seen = new Set<number>();
+    for (const port of args.linkPorts ?? []) {
+        if (!Number.isInteger(port) || port < 1 || port > 65535) {
+            problems.push(`linkPorts entry ${port} must be a TCP port (1-65535)`);
+        } else if (isIstioReservedPort(port)) {
+            problems.push(`linkPorts entry ${port} is in Istio's reserved range ${istioReservedPorts.first}-${istioReservedPorts.last}; pick another port`);
+        } else if (seen.has(port)) {
+            problems.push(`linkPorts lists ${port} twice: each link needs its own port`);
+        }
+        seen.add(port);
+    }
+    if (args.ingressGateway === false && (args.linkPorts ?? []).length > 0) {
+        problems.push("linkPorts needs the ingress gateway: leave ingressGateway on");
+    }
+    return problems;
+}
+
+/** The istiod chart values: mesh-wide registry-only egress, access logs, and the CNI instead of privileged init containers. */
+export function istiodValues(args: IstioArgs): Record<string, unknown> {
+    return {
+        // istio-cni sets up traffic redirection, so injected pods need no NET_ADMIN init container
+        // and still pass the restricted Pod Security level of their namespaces.
+        pilot: { cni: { enabled: true } },
+        meshConfig: {
+            accessLogFile: "/dev/stdout",
+            accessLogEncoding: "JSON",
+            outboundTrafficPolicy: { mode: args.allowAnyOutbound ? "ALLOW_ANY" : "REGISTRY_ONLY" },
+            // The sidecar answers DNS and gives each ServiceEntry host its own address, so two links on
+            // the same app port (e.g. two MySQL servers behind one ingress IP) stay apart.
+            defaultConfig: { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", ISTIO_META_DNS_AUTO_ALLOCATE: "true" } },
+        },
+    };
+}
+
+/** The ingress gateway chart values: a LoadBalancer on the reserved IP, declaring every link port itself. */
+export function ingressGatewayValues(args: IstioArgs): Record<string, unknown> {
+    const ports = [
+        { name: "status-port", port: gatewayStatusPort, protocol: "TCP", targetPort: gatewayStatusPort },
+        ...[...(args.linkPorts ?? [])].sort((a, b) => a - b).map((port) => ({ name: `tls-${port}`, port, protocol: "TCP", targetPort: port })),
+    ];
+    return {
+        labels: { app: istioNames.ingressRelease, ...istioNames.ingressSelector },
+        service: {
+            type: "LoadBalancer",
+            ports,
+            ...(args.ingressLoadBalancerIP !== undefined ? { loadBalancerIP: args.ingressLoadBalancerIP } : {}),
+            annotations: args.ingressServiceAnnotations ?? {},
+            ...(args.ingressSourceRanges?.length ? { loadBalancerSourceRanges: args.ingressSourceRanges } : {}),
+            // Keep the client's source address so access logs show who connected.
+            externalTrafficPolicy: "Local",
+        },
+    };
+}
+
+/** The egress gateway chart values: cluster-internal only, listening on the mesh mTLS port. */
+export function egressGatewayValues(): Record<string, unknown> {
+    return {
+        labels: { app: istioNames.egressRelease, ...istioNames.egressSelector },
+        service: {
+            type: "ClusterIP",
+            ports: [
+                { name: "status-port", port: gatewayStatusPort, protocol: "TCP", targetPort: gatewayStatusPort },
+                { name: "tls", port: egressGatewayPort, protocol: "TCP", targetPort: egressGatewayPort },
+            ],
+        },
+    };
+}
+
+/**
+ * Istio on one cluster from the pinned upstream Helm charts: base (CRDs), istio-cni, istiod with a
+ * registry-only mesh and access logs, an ingress gateway on a reserved static IP, an egress gateway,
+ * and mesh-wide STRICT mutual TLS. Mesh links (MtlsServer / MtlsClient) depend on `ready`.
+ */
+export class Istio extends pulumi.ComponentResource {
+    /** The control plane's namespace. */
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster host of the egress gateway, the destination of every MtlsClient. */
+    public readonly egressGatewayHost: pulumi.Output<string>;
+    /** Name of the ingress gateway Service. */
+    public readonly ingressServiceName: pulumi.Output<string>;
+    /** Resources link objects must wait for: the CRDs, istiod's validation webhook and the gateways. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: IstioArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:Istio", name, args, opts);
+        const problems = validateIstioArgs(args);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`Istio ${name}: ${problems.join("; ")}`, this);
+        }
+        const built = buildIstio(name, args, this);
+        this.namespace = built.namespace.metadata.name;
+        this.egressGatewayHost = pulumi.interpolate`${istioNames.egressRelease}.${this.namespace}.svc.cluster.local`;
+        this.ingressServiceName = pulumi.output(istioNames.ingressRelease);
+        this.ready = built.ready;
+        this.registerOutputs({ namespace: this.namespace, egressGatewayHost: this.egressGatewayHost, ingressServiceName: this.ingressServiceName });
+    }
+}
+
+export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resource) {
+    const namespaceName = args.namespace ?? "istio-system";
+    const namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+            metadata: {
+                name: namespaceName,
+                labels: {
+                    "app.kubernetes.io/managed-by": "trustmesh",
+                    // The gateway pods set a safe sysctl (unprivileged low ports), which baseline allows.
+                    "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                    // The control plane and gateways are proxies themselves, never injected.
+                    "istio-injection": "disabled",
+                },
+                annotations: { "trustmesh.io/baseline-reason": "Istio gateways set net.ipv4.ip_unprivileged_port_start" },
+            },
+        },
+        { parent },
+    );
+    const release = (role: string, chart: string, values: Record<string, unknown>, extra: Partial<k8s.helm.v3.ReleaseArgs>, dependsOn: pulumi.Resource[]) =>
+        new k8s.helm.v3.Release(
+            `${name}-${role}`,
+            {
+                chart,
+                version: args.version,
+                repositoryOpts: { repo: istioChartRepository },
+                namespace: namespace.metadata.name,
+                values,
+                atomic: true,
+                cleanupOnFail: true,
+                maxHistory: 5,
+                ...extra,
+            },
+            { parent, dependsOn },
+        );
+
+    const controlPlane = args.controlPlane !== false;
+    const base = controlPlane ? release("base", "base", { defaultRevision: "default" }, { name: "istio-base" }, [namespace]) : undefined;
+    // The CNI node agent is privileged by nature; kube-system already runs privileged node agents.
+    const cni = controlPlane
+        ? release("cni", "cni", args.platform ? { global: { platform: args.platform } } : {}, { name: "istio-cni", namespace: "kube-system" }, base ? [base] : [])
+        : undefined;
+    const istiod = controlPlane
+        ? release("istiod", "istiod", istiodValues(args), { name: "istiod" }, [base, cni].filter((r): r is k8s.helm.v3.Release => !!r))
+        : undefined;
+    const controlPlaneReady = [namespace, base, istiod].filter((r): r is NonNullable<typeof r> => !!r);
+
+    const ingress =
+        args.ingressGateway === false
+            ? undefined
+            : release("ingress-gateway", "gateway", ingressGatewayValues(args), { name: istioNames.ingressRelease }, controlPlaneReady);
+    const egress = args.egressGateway === false ? undefined : release("egress-gateway", "gateway", egressGatewayValues(), { name: istioNames.egressRelease }, controlPlaneReady);
+
+    // Mesh-wide: no workload accepts plain text, so a pod without a sidecar cannot talk to one with.
+    const peerAuthentication = new k8s.apiextensions.CustomResource(
+        `${name}-strict-mtls`,
+        {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace: namespace.metadata.name },
+            spec: { mtls: { mode: "STRICT" } },
+        },
+        { parent, dependsOn: controlPlaneReady },
+    );
+
+    const ready = [...controlPlaneReady, ...(ingress ? [ingress] : []), ...(egress ? [egress] : [])];
+    return { namespace, base, cni, istiod, ingress, egress, peerAuthentication, ready };
+}

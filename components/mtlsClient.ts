@@ -1,0 +1,273 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Certificate } from "./certificate";
+import { egressGatewayPort, isIstioReservedPort, istioNames } from "./istio";
+import { dnsNamePattern } from "./mtlsServer";
+
+export interface MtlsClientArgs {
+    /** Link name (RFC 1123 label), unique per cluster: prefixes every object this side creates. */
+    linkName: string;
+    /** The remote host (the server side's ingress gateway): SNI, certificate name checked, ServiceEntry host. */
+    host: string;
+    /** Port the client workloads connect to (the remote service's port). */
+    port: number;
+    /** Port of the remote ingress gateway for this link. */
+    linkPort: number;
+    /** Namespace of the calling workloads; the only namespace besides the gateway's that sees the host. */
+    clientNamespace: string;
+    /** DNS name in the client certificate, which the server side may require. @default "client.<host>" */
+    clientName?: string;
+    /** Namespace of the egress gateway; the credential Secret must live there. @default "istio-system" */
+    gatewayNamespace?: string;
+    /** ClusterIssuer of the client certificate. @default "internal-ca" */
+    issuerName?: string;
+    /** Client certificate lifetime (Go duration). @default - the Certificate component's (2160h) */
+    certificateDuration?: string;
+}
+
+const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Names of the link's client-side objects; both clusters derive them from the link name alone. */
+export function mtlsClientNames(linkName: string) {
+    return {
+        certificate: `${linkName}-client`,
+        credential: `${linkName}-client-credential`,
+        gateway: `${linkName}-egress`,
+        serviceEntry: `${linkName}-remote`,
+        virtualService: `${linkName}-via-egress`,
+        egressDestinationRule: `${linkName}-to-egress-gateway`,
+        remoteDestinationRule: `${linkName}-originate-mtls`,
+        subset: linkName,
+        networkPolicy: `${linkName}-to-egress-gateway`,
+    };
+}
+
+/** The client certificate's DNS name unless one is given. */
+export function defaultClientName(host: string): string {
+    return `client.${host}`;
+}
+
+function validPort(port: number | undefined): boolean {
+    return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+export function validateMtlsClientArgs(args: MtlsClientArgs): string[] {
+    const problems: string[] = [];
+    if (!label.test(args.linkName ?? "") || args.linkName.length > 37) {
+        problems.push(`linkName "${args.linkName}" must be a lowercase RFC 1123 label of at most 37 characters`);
+    }
+    if (!dnsNamePattern.test(args.host ?? "")) problems.push(`host "${args.host}" must be a lowercase fully qualified DNS name such as mysql.example.com`);
+    if (!validPort(args.port)) {
+        problems.push(`port ${args.port} must be a TCP port (1-65535)`);
+    } else if (args.port === egressGatewayPort) {
+        problems.push(`port ${args.port} is the egress gateway's own port; the app port must differ`);
+    }
+    if (!validPort(args.linkPort)) {
+        problems.push(`linkPort ${args.linkPort} must be a TCP port (1-65535)`);
+    } else if (isIstioReservedPort(args.linkPort)) {
+        problems.push(`linkPort ${args.linkPort} is in Istio's reserved range 15000-15090; pick another port`);
+    }
+    if (validPort(args.port) && args.port === args.linkPort) {
+        problems.push(`port and linkPort are both ${args.port}: the ServiceEntry needs the plain app port and the TLS link port apart`);
+    }
+    if (!label.test(args.clientNamespace ?? "")) problems.push(`clientNamespace "${args.clientNamespace}" must be a Kubernetes namespace name`);
+    const clientName = args.clientName ?? defaultClientName(args.host ?? "");
+    if (!dnsNamePattern.test(clientName)) problems.push(`clientName "${clientName}" must be a lowercase fully qualified DNS name of at most 253 characters`);
+    return problems;
+}
+
+/**
+ * The client side of a cross-cluster mutual-TLS link (seed 001's egress half). Sidecars in the client
+ * namespace send the app port to the egress gateway over Istio mTLS (SNI = host); the egress gateway
+ * originates mutual TLS to the remote host's link port with a client certificate from the internal CA.
+ * The host exists only for the client namespace and the gateway (exportTo), and with REGISTRY_ONLY
+ * nothing else in the mesh can reach it.
+ */
+export class MtlsClient extends pulumi.ComponentResource {
+    /** The remote host. */
+    public readonly host: pulumi.Output<string>;
+    /** Secret the egress gateway presents (`credentialName`). */
+    public readonly credentialName: pulumi.Output<string>;
+    /** The DNS name in the client certificate. */
+    public readonly clientName: pulumi.Output<string>;
+
+    constructor(name: string, args: MtlsClientArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:MtlsClient", name, args, opts);
+        const problems = validateMtlsClientArgs(args);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`MtlsClient ${name}: ${problems.join("; ")}`, this);
+        }
+        const built = buildMtlsClient(name, args, this);
+        this.host = pulumi.output(args.host);
+        this.credentialName = built.certificate.secretName;
+        this.clientName = pulumi.output(args.clientName ?? defaultClientName(args.host));
+        this.registerOutputs({ host: this.host, credentialName: this.credentialName, clientName: this.clientName });
+    }
+}
+
+export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulumi.Resource) {
+    const names = mtlsClientNames(args.linkName);
+    const gatewayNamespace = args.gatewayNamespace ?? "istio-system";
+    const egressHost = `${istioNames.egressRelease}.${gatewayNamespace}.svc.cluster.local`;
+    const gatewayRef = `${gatewayNamespace}/${names.gateway}`;
+    const labels = { "app.kubernetes.io/managed-by": "trustmesh", "trustmesh.io/mesh-link": args.linkName };
+    // Visible to the gateway's namespace and the client namespace only.
+    const exportTo = [".", args.clientNamespace];
+
+    const certificate = new Certificate(
+        `${name}-certificate`,
+        {
+            namespace: gatewayNamespace,
+            certificateName: names.certificate,
+            secretName: names.credential,
+            dnsNames: [args.clientName ?? defaultClientName(args.host)],
+            issuerName: args.issuerName ?? "internal-ca",
+            ...(args.certificateDuration ? { duration: args.certificateDuration } : {}),
+            usages: ["digital signature", "client auth"],
+            secretLabels: { "trustmesh.io/mesh-link": args.linkName },
+        },
+        { parent },
+    );
+
+    const gateway = new k8s.apiextensions.CustomResource(
+        `${name}-gateway`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "Gateway",
+            metadata: { name: names.gateway, namespace: gatewayNamespace, labels },
+            spec: {
+                selector: { ...istioNames.egressSelector },
+                servers: [
+                    {
+                        port: { number: egressGatewayPort, name: `tls-${args.linkName}`, protocol: "TLS" },
+                        hosts: [args.host],
+                        // Sidecar to egress gateway: the mesh's own mTLS, so only mesh workloads get in.
+                        tls: { mode: "ISTIO_MUTUAL" },
+                    },
+                ],
+            },
+        },
+        { parent },
+    );
+
+    const serviceEntry = new k8s.apiextensions.CustomResource(
+        `${name}-service-entry`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "ServiceEntry",
+            metadata: { name: names.serviceEntry, namespace: gatewayNamespace, labels },
+            spec: {
+                hosts: [args.host],
+                exportTo,
+                location: "MESH_EXTERNAL",
+                resolution: "DNS",
+                ports: [
+                    { number: args.port, name: `tcp-${args.port}`, protocol: "TCP" },
+                    { number: args.linkPort, name: `tls-${args.linkPort}`, protocol: "TLS" },
+                ],
+            },
+        },
+        { parent },
+    );
+
+    const virtualService = new k8s.apiextensions.CustomResource(
+        `${name}-virtual-service`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: names.virtualService, namespace: gatewayNamespace, labels },
+            spec: {
+                hosts: [args.host],
+                exportTo,
+                gateways: [gatewayRef, "mesh"],
+                tcp: [
+                    {
+                        // Sidecars: app-port traffic for the host goes to the egress gateway, never straight out.
+                        match: [{ gateways: ["mesh"], port: args.port }],
+                        route: [{ destination: { host: egressHost, subset: names.subset, port: { number: egressGatewayPort } }, weight: 100 }],
+                    },
+                    {
+                        // Egress gateway: on to the remote ingress gateway's link port.
+                        match: [{ gateways: [gatewayRef], port: egressGatewayPort }],
+                        route: [{ destination: { host: args.host, port: { number: args.linkPort } }, weight: 100 }],
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn: [gateway, serviceEntry] },
+    );
+
+    const egressDestinationRule = new k8s.apiextensions.CustomResource(
+        `${name}-egress-destination-rule`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: names.egressDestinationRule, namespace: gatewayNamespace, labels },
+            spec: {
+                host: egressHost,
+                exportTo,
+                // Only a subset, no top-level policy: Istio merges the rules of many links on this host.
+                subsets: [
+                    {
+                        name: names.subset,
+                        trafficPolicy: {
+                            loadBalancer: { simple: "ROUND_ROBIN" },
+                            portLevelSettings: [{ port: { number: egressGatewayPort }, tls: { mode: "ISTIO_MUTUAL", sni: args.host } }],
+                        },
+                    },
+                ],
+            },
+        },
+        { parent },
+    );
+
+    const remoteDestinationRule = new k8s.apiextensions.CustomResource(
+        `${name}-remote-destination-rule`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: names.remoteDestinationRule, namespace: gatewayNamespace, labels },
+            spec: {
+                host: args.host,
+                // Only the egress gateway originates; it alone can read the client credential.
+                exportTo: ["."],
+                trafficPolicy: {
+                    loadBalancer: { simple: "ROUND_ROBIN" },
+                    portLevelSettings: [
+                        {
+                            port: { number: args.linkPort },
+                            tls: { mode: "MUTUAL", credentialName: names.credential, sni: args.host, subjectAltNames: [args.host] },
+                        },
+                    ],
+                },
+            },
+        },
+        { parent, dependsOn: [certificate] },
+    );
+
+    // The client namespace denies egress by default; open only the path to the egress gateway.
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-egress-gateway`,
+        {
+            metadata: { name: names.networkPolicy, namespace: args.clientNamespace, labels },
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gatewayNamespace } },
+                                podSelector: { matchLabels: { ...istioNames.egressSelector } },
+                            },
+                        ],
+                        ports: [{ protocol: "TCP", port: egressGatewayPort }],
+                    },
+                ],
+            },
+        },
+        { parent },
+    );
+
+    return { certificate, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy };
+}

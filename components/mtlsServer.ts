@@ -1,0 +1,255 @@
+import * as gcpDns from "@pulumi/gcp/dns";
+import * as azureDns from "@pulumi/azure-native/dns";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Certificate } from "./certificate";
+import { isIstioReservedPort, istioNames } from "./istio";
+
+/** A public DNS zone the link host is published in; set the fields of exactly one cloud. */
+export interface MtlsDnsZoneArgs {
+    /** Cloud DNS managed zone name (GCP). @default - not Cloud DNS */
+    gcpManagedZone?: string;
+    /** Project of the Cloud DNS zone. @default - the provider's project */
+    gcpProject?: string;
+    /** Azure DNS zone name, e.g. "mesh.example.com"; the host must be inside it. @default - not Azure DNS */
+    azureZoneName?: string;
+    /** Resource group of the Azure DNS zone. Required with azureZoneName. */
+    azureResourceGroupName?: string;
+    /** Record TTL in seconds. @default 300 */
+    ttlSeconds?: number;
+}
+
+export interface MtlsServerArgs {
+    /** Link name (RFC 1123 label), unique per cluster: prefixes every object this side creates. */
+    linkName: string;
+    /** Public DNS name clients reach the ingress gateway by: the server certificate's only name and the SNI. */
+    host: string;
+    /** The Kubernetes Service the link delivers to. */
+    service: string;
+    /** Namespace of that Service. */
+    namespace: string;
+    /** Port of that Service. */
+    port: number;
+    /** Container port behind the Service, for the NetworkPolicy that admits the gateway. @default - the port */
+    targetPort?: number;
+    /** Port the ingress gateway listens on for this link (declared on the gateway Service by Istio). */
+    linkPort: number;
+    /**
+     * DNS names a client certificate must carry (checked by the gateway on top of the CA). @default - any
+     * certificate the internal CA issued
+     */
+    clientNames?: string[];
+    /** Namespace of the ingress gateway; the credential Secret must live there. @default "istio-system" */
+    gatewayNamespace?: string;
+    /** ClusterIssuer of the server certificate. @default "internal-ca" */
+    issuerName?: string;
+    /** Server certificate lifetime (Go duration). @default - the Certificate component's (2160h) */
+    certificateDuration?: string;
+    /** Publish `host` as an A record in this zone. @default - no record (DNS is managed elsewhere) */
+    dnsZone?: MtlsDnsZoneArgs;
+    /** The ingress gateway's static IP, the record's value. Required with dnsZone. */
+    ingressAddress?: pulumi.Input<string>;
+}
+
+const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const dnsNamePattern = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Names of the link's server-side objects; both clusters derive them from the link name alone. */
+export function mtlsServerNames(linkName: string) {
+    return {
+        certificate: `${linkName}-server`,
+        credential: `${linkName}-server-credential`,
+        gateway: `${linkName}-ingress`,
+        virtualService: `${linkName}-ingress`,
+        networkPolicy: `${linkName}-allow-ingress-gateway`,
+    };
+}
+
+function validPort(port: number | undefined): boolean {
+    return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+export function validateMtlsServerArgs(args: MtlsServerArgs): string[] {
+    const problems: string[] = [];
+    // Derived names add up to 26 characters to the link name and must stay labels.
+    if (!label.test(args.linkName ?? "") || args.linkName.length > 37) {
+        problems.push(`linkName "${args.linkName}" must be a lowercase RFC 1123 label of at most 37 characters`);
+    }
+    if (!dnsNamePattern.test(args.host ?? "")) problems.push(`host "${args.host}" must be a lowercase fully qualified DNS name such as mysql.example.com`);
+    if (!label.test(args.service ?? "")) problems.push(`service "${args.service}" must be a Kubernetes Service name`);
+    if (!label.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be a Kubernetes namespace name`);
+    if (!validPort(args.port)) problems.push(`port ${args.port} must be a TCP port (1-65535)`);
+    if (args.targetPort !== undefined && !validPort(args.targetPort)) problems.push(`targetPort ${args.targetPort} must be a TCP port (1-65535)`);
+    if (!validPort(args.linkPort)) {
+        problems.push(`linkPort ${args.linkPort} must be a TCP port (1-65535)`);
+    } else if (isIstioReservedPort(args.linkPort)) {
+        problems.push(`linkPort ${args.linkPort} is in Istio's reserved range 15000-15090; pick another port`);
+    }
+    for (const name of args.clientNames ?? []) {
+        if (!dnsNamePattern.test(name)) problems.push(`clientNames entry "${name}" must be a lowercase fully qualified DNS name`);
+    }
+    const zone = args.dnsZone;
+    if (zone) {
+        const gcp = zone.gcpManagedZone !== undefined;
+        const azure = zone.azureZoneName !== undefined;
+        if (gcp === azure) problems.push("dnsZone must set exactly one of gcpManagedZone (Cloud DNS) or azureZoneName (Azure DNS)");
+        if (azure && !zone.azureResourceGroupName) problems.push("dnsZone.azureResourceGroupName is required with azureZoneName");
+        if (azure && zone.azureZoneName && !(args.host ?? "").endsWith(`.${zone.azureZoneName}`)) {
+            problems.push(`host "${args.host}" is not inside dnsZone.azureZoneName "${zone.azureZoneName}"`);
+        }
+        if (zone.ttlSeconds !== undefined && (!Number.isInteger(zone.ttlSeconds) || zone.ttlSeconds < 30 || zone.ttlSeconds > 86400)) {
+            problems.push(`dnsZone.ttlSeconds ${zone.ttlSeconds} must be a whole number of seconds from 30 to 86400`);
+        }
+        if (args.ingressAddress === undefined) problems.push("ingressAddress is required with dnsZone: it is the A record's value");
+    }
+    return problems;
+}
+
+/**
+ * The server side of a cross-cluster mutual-TLS link (seed 001's ingress half): a server certificate for
+ * the host from the internal CA, an ingress Gateway that requires a client certificate (`MUTUAL`), a
+ * VirtualService handing the decrypted TCP stream to the Service, a NetworkPolicy admitting the
+ * gateway into the Service's namespace, and optionally the host's DNS record.
+ */
+export class MtlsServer extends pulumi.ComponentResource {
+    /** The host the link answers on. */
+    public readonly host: pulumi.Output<string>;
+    /** Secret the ingress gateway presents (`credentialName`). */
+    public readonly credentialName: pulumi.Output<string>;
+    /** The ingress Gateway object's name. */
+    public readonly gatewayName: pulumi.Output<string>;
+
+    constructor(name: string, args: MtlsServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:MtlsServer", name, args, opts);
+        const problems = validateMtlsServerArgs(args);
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`MtlsServer ${name}: ${problems.join("; ")}`, this);
+        }
+        const built = buildMtlsServer(name, args, this);
+        this.host = pulumi.output(args.host);
+        this.credentialName = built.certificate.secretName;
+        this.gatewayName = built.gateway.metadata.name;
+        this.registerOutputs({ host: this.host, credentialName: this.credentialName, gatewayName: this.gatewayName });
+    }
+}
+
+export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulumi.Resource) {
+    const names = mtlsServerNames(args.linkName);
+    const gatewayNamespace = args.gatewayNamespace ?? "istio-system";
+    const labels = { "app.kubernetes.io/managed-by": "trustmesh", "trustmesh.io/mesh-link": args.linkName };
+
+    const certificate = new Certificate(
+        `${name}-certificate`,
+        {
+            namespace: gatewayNamespace,
+            certificateName: names.certificate,
+            secretName: names.credential,
+            dnsNames: [args.host],
+            issuerName: args.issuerName ?? "internal-ca",
+            ...(args.certificateDuration ? { duration: args.certificateDuration } : {}),
+            usages: ["digital signature", "server auth"],
+            secretLabels: { "trustmesh.io/mesh-link": args.linkName },
+        },
+        { parent },
+    );
+
+    const gateway = new k8s.apiextensions.CustomResource(
+        `${name}-gateway`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "Gateway",
+            metadata: { name: names.gateway, namespace: gatewayNamespace, labels },
+            spec: {
+                selector: { ...istioNames.ingressSelector },
+                servers: [
+                    {
+                        port: { number: args.linkPort, name: `tls-${args.linkName}`, protocol: "TLS" },
+                        hosts: [args.host],
+                        tls: {
+                            // MUTUAL: no client certificate from the internal CA, no connection.
+                            mode: "MUTUAL",
+                            credentialName: names.credential,
+                            minProtocolVersion: "TLSV1_3",
+                            ...(args.clientNames?.length ? { subjectAltNames: args.clientNames } : {}),
+                        },
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn: [certificate] },
+    );
+
+    const destination = `${args.service}.${args.namespace}.svc.cluster.local`;
+    const virtualService = new k8s.apiextensions.CustomResource(
+        `${name}-virtual-service`,
+        {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: names.virtualService, namespace: gatewayNamespace, labels },
+            spec: {
+                hosts: [args.host],
+                gateways: [`${gatewayNamespace}/${names.gateway}`],
+                // Only the ingress gateway needs this route; sidecars never see the public host.
+                exportTo: ["."],
+                tcp: [
+                    {
+                        match: [{ port: args.linkPort }],
+                        route: [{ destination: { host: destination, port: { number: args.port } } }],
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn: [gateway] },
+    );
+
+    // The server namespace denies ingress by default; admit only the ingress gateway pods, on the service's port.
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-ingress-gateway`,
+        {
+            metadata: { name: names.networkPolicy, namespace: args.namespace, labels },
+            spec: {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [
+                            {
+                                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": gatewayNamespace } },
+                                podSelector: { matchLabels: { ...istioNames.ingressSelector } },
+                            },
+                        ],
+                        ports: [{ protocol: "TCP", port: args.targetPort ?? args.port }],
+                    },
+                ],
+            },
+        },
+        { parent },
+    );
+
+    const dnsRecord = args.dnsZone && args.ingressAddress !== undefined ? buildDnsRecord(name, args, args.dnsZone, args.ingressAddress, parent) : undefined;
+    return { certificate, gateway, virtualService, networkPolicy, dnsRecord };
+}
+
+function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArgs, address: pulumi.Input<string>, parent: pulumi.Resource) {
+    const ttl = zone.ttlSeconds ?? 300;
+    if (zone.gcpManagedZone !== undefined) {
+        return new gcpDns.RecordSet(
+            `${name}-dns`,
+            { managedZone: zone.gcpManagedZone, project: zone.gcpProject, name: `${args.host}.`, type: "A", ttl, rrdatas: [address] },
+            { parent },
+        );
+    }
+    const zoneName = zone.azureZoneName as string;
+    return new azureDns.RecordSet(
+        `${name}-dns`,
+        {
+            zoneName,
+            resourceGroupName: zone.azureResourceGroupName as string,
+            relativeRecordSetName: args.host.slice(0, -(zoneName.length + 1)),
+            recordType: "A",
+            ttl,
+            aRecords: [{ ipv4Address: address }],
+        },
+        { parent },
+    );
+}
