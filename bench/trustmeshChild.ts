@@ -1,0 +1,35 @@
+// One bench run in its own process: plans the prod stack scaled to N links and writes its figures
+// and the registered resources (for the floor) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
+import { writeFileSync } from "node:fs";
+import { planStackFile } from "../offline/plan";
+import { scaledStackFile } from "./scaledStack";
+import type { FloorResource, TrustmeshFigures } from "./types";
+
+async function main(): Promise<void> {
+    const [nArg, resultFile, resourcesFile] = process.argv.slice(2);
+    const n = Number(nArg);
+    const file = scaledStackFile(n);
+    const result = await planStackFile(file);
+    const resources = result.run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const figures: TrustmeshFigures = {
+        n,
+        resources: resources.length,
+        wallMs: result.durationMs,
+        timings: result.timings,
+        rssMb: process.resourceUsage().maxRSS / 1024,
+        violations: result.violations.length,
+        schemaErrors: result.schemaErrors.length,
+    };
+    // Redacted inputs only: the floor needs the shape of the graph, never a secret value.
+    const list: FloorResource[] = resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider, inputs: r.inputs }));
+    writeFileSync(resourcesFile!, JSON.stringify(list));
+    writeFileSync(resultFile!, JSON.stringify(figures));
+}
+
+main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+        console.error(error instanceof Error ? error.stack : String(error));
+        process.exit(1);
+    },
+);
