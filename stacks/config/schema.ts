@@ -2,7 +2,7 @@ import { z } from "zod";
 import { azureSchema } from "./azure";
 import { environmentTiers } from "./common";
 import { gcpSchema } from "./gcp";
-import { meshSchema } from "./mesh";
+import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
 import { namespaceSchema } from "./namespaces";
 import { pkiSchema } from "./pki";
 import { policySchema } from "./policy";
@@ -56,6 +56,7 @@ export const environmentSchema = z
                 }
             });
         });
+        refineMeshAgainstEnvironment(env, ctx);
     });
 
 /** The raw shape of the config, as written in a stack file. */
