@@ -148,7 +148,7 @@ export function stackConfigMap(
 ): ConfigMap {
     const map: ConfigMap = {};
     for (const [key, value] of Object.entries(providerConfig)) {
-        map[key] = typeof value === "string" ? { value } : { value: value.value, secret: value.secret === true };
+        map[key] = typeof value === "string" ? { value, secret: false } : { value: value.value, secret: value.secret === true };
     }
     const secretSections = new Set(secretPaths.filter((p) => hasValue(valueAt(config, p))).map((p) => p.split(/[.[]/)[0]));
     for (const [section, value] of Object.entries(config)) {
