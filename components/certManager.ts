@@ -1,0 +1,156 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { withDependsOn } from "./dependsOn";
+import { podSecurityVersion } from "./namespaceBaseline";
+
+/** The cert-manager chart this package is tested with. */
+export const certManagerChartVersion = "v1.19.2";
+export const jetstackChartRepo = "https://charts.jetstack.io";
+
+export interface ContainerResourcesArgs {
+    requestsCpu: string;
+    requestsMemory: string;
+    limitsCpu: string;
+    limitsMemory: string;
+}
+
+export interface CertManagerArgs {
+    /** Namespace to install into (created, Pod Security `restricted`). @default "cert-manager" */
+    namespace?: string;
+    /** Chart version. @default certManagerChartVersion */
+    chartVersion?: string;
+    /** Annotations for the controller's ServiceAccount, binding it to a cloud identity for DNS01. @default {} */
+    serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
+    /** Labels for the controller pods (`azure.workload.identity/use: "true"` on AKS). @default {} */
+    podLabels?: Record<string, string>;
+    /** Controller replicas (leader-elected). @default 1 */
+    replicas?: number;
+    /** Webhook replicas: every Certificate write goes through it. @default 1 */
+    webhookReplicas?: number;
+    /** Resources of every cert-manager container. @default - 50m/128Mi requested, 500m/512Mi limit */
+    resources?: ContainerResourcesArgs;
+}
+
+export const defaultCertManagerResources: ContainerResourcesArgs = {
+    requestsCpu: "50m",
+    requestsMemory: "128Mi",
+    limitsCpu: "500m",
+    limitsMemory: "512Mi",
+};
+
+/** Pod-level context for Pod Security `restricted`. */
+export const restrictedPodSecurityContext = {
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Container-level context for Pod Security `restricted`, plus a read-only root filesystem. */
+export const restrictedContainerSecurityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+export function helmResources(r: ContainerResourcesArgs) {
+    return { requests: { cpu: r.requestsCpu, memory: r.requestsMemory }, limits: { cpu: r.limitsCpu, memory: r.limitsMemory } };
+}
+
+const rfc1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function validateCertManagerArgs(args: CertManagerArgs): string[] {
+    const problems: string[] = [];
+    if (args.namespace !== undefined && !rfc1123.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
+    if (args.chartVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(args.chartVersion)) {
+        problems.push(`chartVersion "${args.chartVersion}" must be an exact version such as ${certManagerChartVersion}, not a range`);
+    }
+    for (const [key, value] of [["replicas", args.replicas], ["webhookReplicas", args.webhookReplicas]] as const) {
+        if (value !== undefined && (!Number.isInteger(value) || value < 1)) problems.push(`${key} ${value} must be a whole number of at least 1`);
+    }
+    return problems;
+}
+
+/** The chart values: CRDs, restricted contexts and limits on every pod, the controller's identity. */
+export function certManagerValues(args: CertManagerArgs, namespace: string): Record<string, unknown> {
+    const resources = helmResources(args.resources ?? defaultCertManagerResources);
+    const hardened = { securityContext: restrictedPodSecurityContext, containerSecurityContext: restrictedContainerSecurityContext, resources };
+    return {
+        // CRDs from the chart, kept on uninstall: deleting them would delete every Certificate with them.
+        crds: { enabled: true, keep: true },
+        global: { leaderElection: { namespace } },
+        replicaCount: args.replicas ?? 1,
+        ...hardened,
+        podLabels: args.podLabels ?? {},
+        serviceAccount: { create: true, name: "cert-manager", annotations: args.serviceAccountAnnotations ?? {} },
+        // The ACME DNS01 self-check must ask public resolvers, not a private zone that shadows the public one.
+        dns01RecursiveNameservers: "8.8.8.8:53,1.1.1.1:53",
+        dns01RecursiveNameserversOnly: true,
+        prometheus: { enabled: true },
+        webhook: { replicaCount: args.webhookReplicas ?? 1, ...hardened },
+        cainjector: { replicaCount: 1, ...hardened },
+        startupapicheck: { enabled: true, ...hardened },
+    };
+}
+
+/**
+ * cert-manager from its pinned Helm chart, with CRDs, in a `restricted` namespace. Its controller's
+ * ServiceAccount carries the cluster's workload identity so DNS01 needs no stored cloud credentials.
+ * Issuers and Certificates should `dependsOn` this component (the webhook must be up).
+ */
+export class CertManager extends pulumi.ComponentResource {
+    /** The namespace cert-manager runs in (where ClusterIssuers read their Secrets). */
+    public readonly namespaceName: pulumi.Output<string>;
+    /** The Helm release status. */
+    public readonly releaseStatus: pulumi.Output<string>;
+    public readonly namespace: k8s.core.v1.Namespace;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:CertManager", name, args, opts);
+        const problems = validateCertManagerArgs(args);
+        if (problems.length > 0) throw new pulumi.ResourceError(`CertManager ${name}: ${problems.join("; ")}`, this);
+        const built = buildCertManager(name, args, this, opts?.dependsOn);
+        this.namespace = built.namespace;
+        this.release = built.release;
+        this.namespaceName = built.namespace.metadata.name;
+        this.releaseStatus = built.release.status.status;
+        this.registerOutputs({ namespaceName: this.namespaceName, releaseStatus: this.releaseStatus });
+    }
+}
+
+export function buildCertManager(name: string, args: CertManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
+    const ns = args.namespace ?? "cert-manager";
+    const namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+            metadata: {
+                name: ns,
+                labels: {
+                    "app.kubernetes.io/managed-by": "trustmesh",
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": podSecurityVersion,
+                    "pod-security.kubernetes.io/audit": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+        },
+        { parent, dependsOn },
+    );
+    const release = new k8s.helm.v3.Release(
+        `${name}-release`,
+        {
+            name: "cert-manager",
+            chart: "cert-manager",
+            version: args.chartVersion ?? certManagerChartVersion,
+            repositoryOpts: { repo: jetstackChartRepo },
+            namespace: namespace.metadata.name,
+            // Wait for the webhook: an issuer applied before it answers is rejected.
+            atomic: true,
+            timeout: 600,
+            values: certManagerValues(args, ns),
+        },
+        { parent, dependsOn: withDependsOn(dependsOn, namespace) },
+    );
+    return { namespace, release };
+}

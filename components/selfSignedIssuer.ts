@@ -1,0 +1,45 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface SelfSignedIssuerArgs {
+    /** ClusterIssuer name. @default "selfsigned-bootstrap" */
+    issuerName?: string;
+}
+
+/**
+ * A self-signed ClusterIssuer, for bootstrapping only (e.g. a CA that cert-manager itself creates, or a
+ * webhook certificate before the internal CA exists). Nothing a peer must trust should come from it:
+ * its certificates chain to nothing. Pass the cluster's provider and `dependsOn` the CertManager.
+ */
+export class SelfSignedIssuer extends pulumi.ComponentResource {
+    public readonly issuerName: pulumi.Output<string>;
+    public readonly issuer: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: SelfSignedIssuerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:SelfSignedIssuer", name, args, opts);
+        if (args.issuerName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.issuerName)) {
+            throw new pulumi.ResourceError(`SelfSignedIssuer ${name}: issuerName "${args.issuerName}" must be a lowercase RFC 1123 name`, this);
+        }
+        this.issuer = buildSelfSignedIssuer(name, args, this, opts?.dependsOn).issuer;
+        this.issuerName = this.issuer.metadata.name;
+        this.registerOutputs({ issuerName: this.issuerName });
+    }
+}
+
+export function buildSelfSignedIssuer(name: string, args: SelfSignedIssuerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
+    const issuer = new k8s.apiextensions.CustomResource(
+        `${name}-issuer`,
+        {
+            apiVersion: "cert-manager.io/v1",
+            kind: "ClusterIssuer",
+            metadata: {
+                name: args.issuerName ?? "selfsigned-bootstrap",
+                labels: { "app.kubernetes.io/managed-by": "trustmesh" },
+                annotations: { "trustmesh.io/purpose": "bootstrap only: certificates from this issuer chain to nothing" },
+            },
+            spec: { selfSigned: {} },
+        },
+        { parent, dependsOn },
+    );
+    return { issuer };
+}

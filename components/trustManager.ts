@@ -1,0 +1,109 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { defaultCertManagerResources, helmResources, jetstackChartRepo, type ContainerResourcesArgs } from "./certManager";
+import { withDependsOn } from "./dependsOn";
+
+/** The trust-manager chart this package is tested with. */
+export const trustManagerChartVersion = "v0.20.3";
+
+/** Namespaces carrying this label (value "enabled") receive the root CA ConfigMap. */
+export const trustBundleNamespaceLabel = "trustmesh.io/trust-bundle";
+
+export interface TrustManagerArgs {
+    /** The environment's root CA certificate, PEM (public). */
+    rootCaCertPem: pulumi.Input<string>;
+    /** trust-manager's trust namespace: cert-manager's, where CA Secrets live. @default "cert-manager" */
+    namespace?: string;
+    /** Chart version. @default trustManagerChartVersion */
+    chartVersion?: string;
+    /** Bundle name, also the name of the ConfigMap it writes in each selected namespace. @default "trustmesh-root-ca" */
+    bundleName?: string;
+    /** Key of the PEM in that ConfigMap. @default "root-ca.pem" */
+    targetKey?: string;
+    /** Namespaces with these labels receive the bundle. @default { "trustmesh.io/trust-bundle": "enabled" } */
+    namespaceSelector?: Record<string, string>;
+    /** Resources of the trust-manager container. @default - 50m/128Mi requested, 500m/512Mi limit */
+    resources?: ContainerResourcesArgs;
+}
+
+export function validateTrustManagerArgs(args: TrustManagerArgs): string[] {
+    const problems: string[] = [];
+    if (args.chartVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(args.chartVersion)) problems.push(`chartVersion "${args.chartVersion}" must be an exact version such as ${trustManagerChartVersion}`);
+    if (args.bundleName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.bundleName)) problems.push(`bundleName "${args.bundleName}" must be a lowercase RFC 1123 name`);
+    if (args.namespaceSelector !== undefined && Object.keys(args.namespaceSelector).length === 0) {
+        problems.push("namespaceSelector must not be empty: an empty selector publishes the bundle to every namespace");
+    }
+    return problems;
+}
+
+/** The chart values. The chart itself pins a restricted container context (non-root, read-only, no capabilities). */
+export function trustManagerValues(args: TrustManagerArgs): Record<string, unknown> {
+    return {
+        crds: { enabled: true, keep: true },
+        replicaCount: 1,
+        resources: helmResources(args.resources ?? defaultCertManagerResources),
+        app: { trust: { namespace: args.namespace ?? "cert-manager" }, securityContext: { seccompProfileEnabled: true } },
+        // Only our root: the public CA package is not needed for internal mTLS and only widens trust.
+        defaultPackage: { enabled: false },
+        // ConfigMap targets only; Secret targets would need read/write on every Secret in the cluster.
+        secretTargets: { enabled: false },
+    };
+}
+
+/**
+ * trust-manager (pinned Helm) and a Bundle that publishes the environment's root CA as a ConfigMap to
+ * every namespace labelled `trustmesh.io/trust-bundle: enabled`, so workloads verify peers from either
+ * cluster. Pass the cluster's provider and `dependsOn` the CertManager (its webhook certificate).
+ */
+export class TrustManager extends pulumi.ComponentResource {
+    public readonly bundleName: pulumi.Output<string>;
+    public readonly releaseStatus: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+    public readonly bundle: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:TrustManager", name, args, opts);
+        const problems = validateTrustManagerArgs(args);
+        if (problems.length > 0) throw new pulumi.ResourceError(`TrustManager ${name}: ${problems.join("; ")}`, this);
+        const built = buildTrustManager(name, args, this, opts?.dependsOn);
+        this.release = built.release;
+        this.bundle = built.bundle;
+        this.bundleName = built.bundle.metadata.name;
+        this.releaseStatus = built.release.status.status;
+        this.registerOutputs({ bundleName: this.bundleName, releaseStatus: this.releaseStatus });
+    }
+}
+
+export function buildTrustManager(name: string, args: TrustManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
+    const release = new k8s.helm.v3.Release(
+        `${name}-release`,
+        {
+            name: "trust-manager",
+            chart: "trust-manager",
+            version: args.chartVersion ?? trustManagerChartVersion,
+            repositoryOpts: { repo: jetstackChartRepo },
+            namespace: args.namespace ?? "cert-manager",
+            atomic: true,
+            timeout: 600,
+            values: trustManagerValues(args),
+        },
+        { parent, dependsOn },
+    );
+    const bundle = new k8s.apiextensions.CustomResource(
+        `${name}-bundle`,
+        {
+            apiVersion: "trust.cert-manager.io/v1alpha1",
+            kind: "Bundle",
+            metadata: { name: args.bundleName ?? "trustmesh-root-ca", labels: { "app.kubernetes.io/managed-by": "trustmesh" } },
+            spec: {
+                sources: [{ inLine: args.rootCaCertPem }],
+                target: {
+                    configMap: { key: args.targetKey ?? "root-ca.pem" },
+                    namespaceSelector: { matchLabels: args.namespaceSelector ?? { [trustBundleNamespaceLabel]: "enabled" } },
+                },
+            },
+        },
+        { parent, dependsOn: withDependsOn(dependsOn, release) },
+    );
+    return { release, bundle };
+}
