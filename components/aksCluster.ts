@@ -1,0 +1,353 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, stringify } from "yaml";
+import { cidrRange, cidrsOverlap, isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
+
+export interface AksNodePoolArgs {
+    /** Pool name: 1-12 lowercase letters and digits. */
+    name: string;
+    /** VM size. @default "Standard_D4s_v5" */
+    vmSize?: string;
+    /** Minimum nodes (the autoscaler's floor). */
+    minCount: number;
+    /** Maximum nodes (the autoscaler's ceiling). */
+    maxCount: number;
+    /** System pool: runs critical add-ons only (tainted CriticalAddonsOnly). @default false */
+    system?: boolean;
+}
+
+/** How the kubeconfig's kubelogin exec plugin signs in. */
+export type KubeloginMode = "azurecli" | "workloadidentity" | "msi" | "spn" | "devicecode";
+
+export interface AksClusterArgs {
+    /** Cluster key (`aks`): also the name of the Kubernetes provider, which the plan groups manifests by. */
+    clusterKey: string;
+    /** AKS cluster name (also its DNS prefix). */
+    clusterName: string;
+    /** Azure region. */
+    location: string;
+    /** Subscription the cluster lives in (for role definition ids). */
+    subscriptionId: string;
+    /** Microsoft Entra tenant of the admin groups. */
+    tenantId: string;
+    resourceGroupName: pulumi.Input<string>;
+    /** Node subnet (AzureNetwork.nodeSubnetId). */
+    nodeSubnetId: pulumi.Input<string>;
+    /** The VNet's address space, to check the overlay ranges stay outside it. @default - not checked */
+    vnetCidr?: string;
+    /** Overlay pod range, outside the VNet. */
+    podsCidr: string;
+    /** Service range, outside the VNet and the pod range. */
+    servicesCidr: string;
+    /** Entra groups whose members administer the cluster through Azure RBAC. */
+    adminGroupObjectIds: string[];
+    /** Ranges allowed to reach a public API server; never 0.0.0.0/0. Required when privateCluster is false. @default [] */
+    authorizedIpRanges?: string[];
+    /** Private API server (no public endpoint). @default true */
+    privateCluster?: boolean;
+    /** Pricing tier; Standard carries the uptime SLA. @default "Standard" */
+    tier?: "Free" | "Standard" | "Premium";
+    /** Kubernetes version. @default - the AKS default */
+    kubernetesVersion?: string;
+    /** Auto-upgrade channel. @default "stable" */
+    upgradeChannel?: "rapid" | "stable" | "patch" | "node-image";
+    /** Node OS upgrade channel. @default "NodeImage" */
+    nodeOsUpgradeChannel?: "NodeImage" | "SecurityPatch" | "Unmanaged";
+    /** Node pools: at least one system pool. */
+    nodePools: AksNodePoolArgs[];
+    /** Key Vault secrets provider rotation poll interval. @default "2m" */
+    secretRotationInterval?: string;
+    /** Microsoft Defender for Containers. @default true */
+    defender?: boolean;
+    /** Container Insights (the monitoring add-on). @default true */
+    containerInsights?: boolean;
+    /** Azure Monitor managed Prometheus metrics. @default false */
+    managedPrometheus?: boolean;
+    /** Log Analytics workspace for Defender and Container Insights. @default - one is created when either is on */
+    logAnalyticsWorkspaceId?: pulumi.Input<string>;
+    /** How kubelogin signs in for the kubeconfig and the provider. @default "azurecli" */
+    kubeloginMode?: KubeloginMode;
+    /** Tags for every Azure resource. @default {} */
+    tags?: Record<string, string>;
+}
+
+/** The AKS AAD server application id: the audience of every Entra token for an AKS API server. */
+export const aksServerApplicationId = "6dae42f8-4368-4678-94ff-3960e28e3630";
+/** Taint that keeps application pods off a system pool. */
+export const criticalAddonsOnlyTaint = "CriticalAddonsOnly=true:NoSchedule";
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function validateAksClusterArgs(args: AksClusterArgs): string[] {
+    const problems: string[] = [];
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.clusterName)) problems.push(`clusterName "${args.clusterName}" must be a lowercase RFC 1123 label`);
+    if (!guid.test(args.tenantId ?? "")) problems.push(`tenantId "${args.tenantId ?? ""}" must be the Entra tenant GUID`);
+    if (!guid.test(args.subscriptionId ?? "")) problems.push(`subscriptionId "${args.subscriptionId ?? ""}" must be the subscription GUID`);
+    if (args.adminGroupObjectIds.length === 0) problems.push("adminGroupObjectIds must list at least one Entra group: with local accounts disabled nobody could administer the cluster");
+    for (const id of args.adminGroupObjectIds) if (!guid.test(id)) problems.push(`adminGroupObjectIds entry "${id}" must be a GUID`);
+    const ranges: Array<[string, string]> = [
+        ["podsCidr", args.podsCidr],
+        ["servicesCidr", args.servicesCidr],
+    ];
+    if (args.vnetCidr !== undefined) ranges.unshift(["vnetCidr", args.vnetCidr]);
+    for (const [key, value] of ranges) if (!isCanonicalCidr(value)) problems.push(`${key} "${value}" must be an IPv4 CIDR with zero host bits`);
+    const valid = ranges.filter(([, value]) => isCanonicalCidr(value));
+    for (let i = 0; i < valid.length; i++) {
+        for (let j = i + 1; j < valid.length; j++) {
+            const [ka, va] = valid[i]!;
+            const [kb, vb] = valid[j]!;
+            if (cidrsOverlap(va, vb)) problems.push(`${kb} "${vb}" overlaps ${ka} "${va}"; the ranges must be disjoint`);
+        }
+    }
+    for (const range of args.authorizedIpRanges ?? []) {
+        if (!isCanonicalCidr(range)) problems.push(`authorizedIpRanges entry "${range}" must be an IPv4 CIDR with zero host bits`);
+        else if (prefixLength(range) === 0) problems.push(`authorizedIpRanges entry "${range}" would open the API server to the whole internet; list the networks that need access`);
+    }
+    if (args.privateCluster === false && (args.authorizedIpRanges ?? []).length === 0) {
+        problems.push("authorizedIpRanges is empty on a public cluster (privateCluster: false): list the networks that may reach the API server");
+    }
+    if (!args.nodePools.some((p) => p.system)) problems.push("nodePools needs at least one pool with system: true");
+    const names = new Set<string>();
+    for (const pool of args.nodePools) {
+        if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) problems.push(`nodePools name "${pool.name}" must be 1-12 lowercase letters and digits, starting with a letter`);
+        if (names.has(pool.name)) problems.push(`nodePools name "${pool.name}" is used twice`);
+        names.add(pool.name);
+        if (pool.minCount > pool.maxCount) problems.push(`nodePools "${pool.name}": minCount ${pool.minCount} exceeds maxCount ${pool.maxCount}`);
+        if (pool.system && pool.minCount < 1) problems.push(`nodePools "${pool.name}": a system pool needs minCount of at least 1`);
+    }
+    if (args.secretRotationInterval !== undefined && !/^\d+[smh]$/.test(args.secretRotationInterval)) {
+        problems.push(`secretRotationInterval "${args.secretRotationInterval}" must be a duration such as 2m`);
+    }
+    return problems;
+}
+
+/** The cluster DNS service address: the tenth address of the service range, as AKS suggests. */
+export function dnsServiceIp(servicesCidr: string): string {
+    const n = cidrRange(servicesCidr).first + 10;
+    return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
+}
+
+export interface KubeloginKubeconfigArgs {
+    clusterName: string;
+    server: string;
+    certificateAuthorityData: string;
+    tenantId: string;
+    loginMode: KubeloginMode;
+}
+
+/**
+ * A kubeconfig whose user runs `kubelogin get-token`: it carries no credential, only how to get an
+ * Entra token for the AKS server application. The admin credential is never used (local accounts are off).
+ */
+export function kubeloginKubeconfig(args: KubeloginKubeconfigArgs): string {
+    const user = `${args.clusterName}-entra`;
+    return stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: args.clusterName, cluster: { server: args.server, "certificate-authority-data": args.certificateAuthorityData } }],
+        contexts: [{ name: args.clusterName, context: { cluster: args.clusterName, user } }],
+        "current-context": args.clusterName,
+        users: [
+            {
+                name: user,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "kubelogin",
+                        args: ["get-token", "--login", args.loginMode, "--server-id", aksServerApplicationId, "--tenant-id", args.tenantId, "--environment", "AzurePublicCloud"],
+                        interactiveMode: args.loginMode === "devicecode" ? "IfAvailable" : "Never",
+                        provideClusterInfo: false,
+                    },
+                },
+            },
+        ],
+    });
+}
+
+/** Reads server and CA from the user kubeconfig AKS returns (base64 YAML). */
+export function clusterEndpointFromKubeconfig(base64Kubeconfig: string): { server: string; certificateAuthorityData: string } {
+    const config = parse(Buffer.from(base64Kubeconfig, "base64").toString("utf8")) as { clusters?: Array<{ cluster?: Record<string, string> }> };
+    const cluster = config.clusters?.[0]?.cluster;
+    if (!cluster?.server || !cluster["certificate-authority-data"]) {
+        throw new Error("the AKS user kubeconfig has no cluster server or certificate-authority-data");
+    }
+    return { server: cluster.server, certificateAuthorityData: cluster["certificate-authority-data"] };
+}
+
+/**
+ * A hardened AKS cluster: Entra ID with Azure RBAC and local accounts disabled, OIDC issuer and
+ * Workload Identity, Azure CNI overlay with the Cilium dataplane and network policy, user-assigned
+ * control-plane and kubelet identities, a private or IP-restricted API server, auto-upgrade, a tainted
+ * system pool plus autoscaled user pools, and the Key Vault secrets provider with rotation.
+ */
+export class AksCluster extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterId: pulumi.Output<string>;
+    public readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** A kubelogin-based kubeconfig, as a secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly kubeletIdentityObjectId: pulumi.Output<string>;
+    /** Kubernetes provider named after `clusterKey`. */
+    public readonly provider: k8s.Provider;
+    /** The cluster and its node pools: what Kubernetes objects wait for. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:AksCluster", name, args, opts);
+        const problems = validateAksClusterArgs(args);
+        if (problems.length > 0) throw new pulumi.ResourceError(`AksCluster ${name}: ${problems.join("; ")}`, this);
+        const built = buildAksCluster(name, args, this);
+        this.clusterName = built.cluster.name;
+        this.clusterId = built.cluster.id;
+        this.oidcIssuerUrl = built.oidcIssuerUrl;
+        this.kubeconfig = built.kubeconfig;
+        this.kubeletIdentityObjectId = built.kubeletIdentity.principalId;
+        this.provider = built.provider;
+        this.ready = [built.cluster, ...built.userPools];
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            clusterId: this.clusterId,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeconfig: this.kubeconfig,
+            kubeletIdentityObjectId: this.kubeletIdentityObjectId,
+        });
+    }
+}
+
+export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulumi.Resource) {
+    const opts = { parent };
+    const tags = { "managed-by": "trustmesh", ...(args.tags ?? {}) };
+    const privateCluster = args.privateCluster ?? true;
+    const defender = args.defender ?? true;
+    const containerInsights = args.containerInsights ?? true;
+    const roleId = (role: string) => builtInRoleDefinitionId(args.subscriptionId, role);
+
+    // User-assigned identities keep their ids across cluster rebuilds, so role assignments made to
+    // them (subnet, kubelet identity, registries) survive.
+    const controlPlaneIdentity = new managedidentity.UserAssignedIdentity(`${name}-control-plane-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags }, opts);
+    const kubeletIdentity = new managedidentity.UserAssignedIdentity(`${name}-kubelet-identity`, { resourceGroupName: args.resourceGroupName, location: args.location, tags }, opts);
+
+    // AKS refuses a custom kubelet identity unless the control plane may assign it, and needs to
+    // manage load balancer IPs in the node subnet: both granted at those two resources only.
+    const kubeletOperator = new authorization.RoleAssignment(
+        `${name}-control-plane-kubelet-operator`,
+        { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Managed Identity Operator"), scope: kubeletIdentity.id },
+        opts,
+    );
+    const subnetContributor = new authorization.RoleAssignment(
+        `${name}-control-plane-subnet`,
+        { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Network Contributor"), scope: args.nodeSubnetId },
+        opts,
+    );
+
+    const workspace =
+        (defender || containerInsights) && args.logAnalyticsWorkspaceId === undefined
+            ? new operationalinsights.Workspace(`${name}-logs`, { resourceGroupName: args.resourceGroupName, location: args.location, sku: { name: "PerGB2018" }, retentionInDays: 30, tags }, opts)
+            : undefined;
+    const workspaceId: pulumi.Input<string> | undefined = args.logAnalyticsWorkspaceId ?? workspace?.id;
+
+    const poolProfile = (pool: AksNodePoolArgs) => ({
+        vmSize: pool.vmSize ?? "Standard_D4s_v5",
+        mode: pool.system ? "System" : "User",
+        // Application pods cannot land on system nodes, so a noisy workload cannot starve CoreDNS or konnectivity.
+        nodeTaints: pool.system ? [criticalAddonsOnlyTaint] : [],
+        enableAutoScaling: true,
+        minCount: pool.minCount,
+        maxCount: pool.maxCount,
+        count: pool.minCount,
+        osType: "Linux",
+        // Azure Linux: Microsoft's minimal node image, fewer packages to patch.
+        osSKU: "AzureLinux",
+        type: "VirtualMachineScaleSets",
+        vnetSubnetID: args.nodeSubnetId,
+        enableNodePublicIP: false,
+        maxPods: 110,
+        upgradeSettings: { maxSurge: "33%" },
+    });
+    const [firstSystem, ...otherPools] = [...args.nodePools].sort((a, b) => Number(!!b.system) - Number(!!a.system));
+
+    const cluster = new containerservice.ManagedCluster(
+        `${name}-cluster`,
+        {
+            resourceName: args.clusterName,
+            resourceGroupName: args.resourceGroupName,
+            location: args.location,
+            dnsPrefix: args.clusterName,
+            kubernetesVersion: args.kubernetesVersion,
+            sku: { name: "Base", tier: args.tier ?? "Standard" },
+            tags,
+            identity: { type: "UserAssigned", userAssignedIdentities: [controlPlaneIdentity.id] },
+            identityProfile: { kubeletidentity: { resourceId: kubeletIdentity.id, clientId: kubeletIdentity.clientId, objectId: kubeletIdentity.principalId } },
+            enableRBAC: true,
+            // Entra ID sign-in with Azure RBAC deciding what each identity may do in Kubernetes.
+            aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds, tenantID: args.tenantId },
+            // No static admin certificate: every access is an Entra identity that can be revoked and audited.
+            disableLocalAccounts: true,
+            oidcIssuerProfile: { enabled: true },
+            securityProfile: {
+                workloadIdentity: { enabled: true },
+                imageCleaner: { enabled: true, intervalHours: 168 },
+                defender: defender ? { logAnalyticsWorkspaceResourceId: workspaceId, securityMonitoring: { enabled: true } } : undefined,
+            },
+            networkProfile: {
+                networkPlugin: "azure",
+                networkPluginMode: "overlay",
+                networkDataplane: "cilium",
+                networkPolicy: "cilium",
+                podCidr: args.podsCidr,
+                serviceCidr: args.servicesCidr,
+                dnsServiceIP: dnsServiceIp(args.servicesCidr),
+                loadBalancerSku: "standard",
+                outboundType: "loadBalancer",
+            },
+            apiServerAccessProfile: privateCluster
+                ? { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" }
+                : { enablePrivateCluster: false, authorizedIPRanges: args.authorizedIpRanges ?? [] },
+            autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: args.nodeOsUpgradeChannel ?? "NodeImage" },
+            agentPoolProfiles: [{ name: firstSystem!.name, ...poolProfile(firstSystem!) }],
+            addonProfiles: {
+                azureKeyvaultSecretsProvider: {
+                    enabled: true,
+                    // Rotation re-reads the vault on the interval, so a rotated secret reaches mounted pods.
+                    config: { enableSecretRotation: "true", rotationPollInterval: args.secretRotationInterval ?? "2m" },
+                },
+                ...(containerInsights ? { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: workspaceId!, useAADAuth: "true" } } } : {}),
+            },
+            azureMonitorProfile: args.managedPrometheus ? { metrics: { enabled: true } } : undefined,
+        },
+        // The autoscaler owns the node count after creation.
+        { parent, dependsOn: [kubeletOperator, subnetContributor], ignoreChanges: ["agentPoolProfiles[0].count"] },
+    );
+
+    const userPools = otherPools.map(
+        (pool) =>
+            new containerservice.AgentPool(
+                `${name}-${pool.name}`,
+                { agentPoolName: pool.name, resourceName: cluster.name, resourceGroupName: args.resourceGroupName, ...poolProfile(pool) },
+                { parent, ignoreChanges: ["count"] },
+            ),
+    );
+
+    const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL ?? "");
+
+    // The user credential (never the admin one) in exec format: only its server and CA are kept, the
+    // user entry is rebuilt so the login mode suits where Pulumi runs.
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent });
+    const kubeconfig = pulumi.secret(
+        credentials.apply((result) => {
+            const first = result.kubeconfigs?.[0]?.value;
+            if (!first) throw new Error(`AKS cluster ${args.clusterName} returned no user kubeconfig`);
+            const endpoint = clusterEndpointFromKubeconfig(first);
+            return kubeloginKubeconfig({ clusterName: args.clusterName, ...endpoint, tenantId: args.tenantId, loginMode: args.kubeloginMode ?? "azurecli" });
+        }),
+    );
+
+    const provider = new k8s.Provider(args.clusterKey, { kubeconfig }, { parent, dependsOn: [cluster, ...userPools] });
+
+    return { controlPlaneIdentity, kubeletIdentity, kubeletOperator, subnetContributor, workspace, cluster, userPools, oidcIssuerUrl, kubeconfig, provider };
+}

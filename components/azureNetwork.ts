@@ -1,0 +1,123 @@
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { cidrContains } from "../stacks/config/azure";
+import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
+
+export interface AzureNetworkArgs {
+    /** Azure region, e.g. westeurope. */
+    location: string;
+    /** Name of the resource group to create. */
+    resourceGroupName: string;
+    /** VNet address space, e.g. 10.40.0.0/16. */
+    vnetCidr: string;
+    /** Node subnet; must lie inside `vnetCidr` and be at least a /28. */
+    nodesCidr: string;
+    /** Tags for every resource. @default {} */
+    tags?: Record<string, string>;
+}
+
+export function validateAzureNetworkArgs(args: AzureNetworkArgs): string[] {
+    const problems: string[] = [];
+    if (!/^[a-z][a-z0-9]*$/.test(args.location)) problems.push(`location "${args.location}" must be an Azure region name such as westeurope`);
+    if (!/^[-\w.()]{1,89}[-\w()]$/.test(args.resourceGroupName)) {
+        problems.push(`resourceGroupName "${args.resourceGroupName}" must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'`);
+    }
+    const vnetOk = isCanonicalCidr(args.vnetCidr);
+    const nodesOk = isCanonicalCidr(args.nodesCidr);
+    if (!vnetOk) problems.push(`vnetCidr "${args.vnetCidr}" must be an IPv4 CIDR with zero host bits, e.g. 10.40.0.0/16`);
+    if (!nodesOk) problems.push(`nodesCidr "${args.nodesCidr}" must be an IPv4 CIDR with zero host bits, e.g. 10.40.0.0/20`);
+    if (vnetOk && prefixLength(args.vnetCidr) === 0) problems.push(`vnetCidr "${args.vnetCidr}" may not be 0.0.0.0/0`);
+    if (vnetOk && nodesOk && !cidrContains(args.vnetCidr, args.nodesCidr)) {
+        problems.push(`nodesCidr "${args.nodesCidr}" must lie inside vnetCidr "${args.vnetCidr}"`);
+    }
+    if (nodesOk && prefixLength(args.nodesCidr) > 28) problems.push(`nodesCidr "${args.nodesCidr}" must be at least a /28`);
+    return problems;
+}
+
+/**
+ * The Azure network an AKS cluster runs in: a resource group, a VNet, the node subnet and a network
+ * security group on it. Pods use the CNI overlay, so only nodes take VNet addresses.
+ */
+export class AzureNetwork extends pulumi.ComponentResource {
+    public readonly resourceGroupName: pulumi.Output<string>;
+    public readonly resourceGroupId: pulumi.Output<string>;
+    public readonly vnetId: pulumi.Output<string>;
+    public readonly nodeSubnetId: pulumi.Output<string>;
+    public readonly networkSecurityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: AzureNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("trustmesh:index:AzureNetwork", name, args, opts);
+        const problems = validateAzureNetworkArgs(args);
+        if (problems.length > 0) throw new pulumi.ResourceError(`AzureNetwork ${name}: ${problems.join("; ")}`, this);
+        const built = buildAzureNetwork(name, args, this);
+        this.resourceGroupName = built.resourceGroup.name;
+        this.resourceGroupId = built.resourceGroup.id;
+        this.vnetId = built.vnet.id;
+        this.nodeSubnetId = built.nodeSubnet.id;
+        this.networkSecurityGroupId = built.nsg.id;
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            resourceGroupId: this.resourceGroupId,
+            vnetId: this.vnetId,
+            nodeSubnetId: this.nodeSubnetId,
+            networkSecurityGroupId: this.networkSecurityGroupId,
+        });
+    }
+}
+
+export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: pulumi.Resource) {
+    const opts = { parent };
+    const tags = { "managed-by": "trustmesh", ...(args.tags ?? {}) };
+    const resourceGroup = new resources.ResourceGroup(`${name}-rg`, { resourceGroupName: args.resourceGroupName, location: args.location, tags }, opts);
+
+    // AKS adds its own rules for load balancers; this NSG only states that nothing else from the
+    // internet may reach the nodes (the Azure default rules already allow VNet and load balancer traffic).
+    const nsg = new network.NetworkSecurityGroup(
+        `${name}-nodes-nsg`,
+        {
+            resourceGroupName: resourceGroup.name,
+            location: args.location,
+            tags,
+            securityRules: [
+                {
+                    name: "deny-internet-inbound",
+                    priority: 4000,
+                    direction: "Inbound",
+                    access: "Deny",
+                    protocol: "*",
+                    sourceAddressPrefix: "Internet",
+                    sourcePortRange: "*",
+                    destinationAddressPrefix: "*",
+                    destinationPortRange: "*",
+                    description: "Nodes take no traffic from the internet except through load balancers AKS manages.",
+                },
+            ],
+        },
+        opts,
+    );
+
+    // Subnets are separate resources (not inline in the VNet) so later subnets can be added without
+    // the VNet update removing them.
+    const vnet = new network.VirtualNetwork(
+        `${name}-vnet`,
+        { resourceGroupName: resourceGroup.name, location: args.location, tags, addressSpace: { addressPrefixes: [args.vnetCidr] } },
+        { ...opts, ignoreChanges: ["subnets"] },
+    );
+
+    const nodeSubnet = new network.Subnet(
+        `${name}-nodes`,
+        {
+            resourceGroupName: resourceGroup.name,
+            virtualNetworkName: vnet.name,
+            addressPrefix: args.nodesCidr,
+            networkSecurityGroup: { id: nsg.id },
+            // Nodes reach the internet through the cluster's load balancer, not Azure's implicit SNAT.
+            defaultOutboundAccess: false,
+            serviceEndpoints: [{ service: "Microsoft.KeyVault" }],
+        },
+        opts,
+    );
+
+    return { resourceGroup, vnet, nsg, nodeSubnet };
+}

@@ -1,0 +1,163 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { AksCluster } from "../components/aksCluster";
+import { AzureNetwork } from "../components/azureNetwork";
+import { AzureWorkloadIdentity, builtInRoleDefinitionId, useWorkloadIdentityLabel } from "../components/azureWorkloadIdentity";
+import { KeyVault } from "../components/keyVault";
+import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
+import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
+import { ConfigError, formatKey, type EnvironmentConfig } from "./config";
+import { azureEnvironmentProblems, keyVaultNamespace, resolveAksSettings } from "./config/azure";
+
+/** What the Azure side hands back: the cluster target plus the values the lead wires as stack outputs. */
+export interface AzureDeployment extends ClusterTarget {
+    outputs: {
+        clusterName: pulumi.Output<string>;
+        oidcIssuerUrl: pulumi.Output<string>;
+        /** kubelogin-based kubeconfig, a secret. */
+        kubeconfig: pulumi.Output<string>;
+        /** Undefined when the stack has no keyVault section. */
+        keyVaultUri?: pulumi.Output<string>;
+    };
+}
+
+/**
+ * The Azure side of an environment: network, hardened AKS cluster, and (when configured) the Key
+ * Vault with its secrets, a workload identity that may read them and the SecretProviderClass that
+ * mounts them in the application namespace: seed 003's demo, with Workload Identity.
+ */
+export function deployAzure(config: EnvironmentConfig): AzureDeployment {
+    const azure = config.azure;
+    if (!azure) throw new ConfigError([{ key: formatKey(["azure"]), message: "is required to deploy the AKS cluster" }]);
+    const problems = azureEnvironmentProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ key: formatKey(p.path), message: p.message })));
+    const settings = resolveAksSettings({ environment: config.environment, azure });
+    const prod = config.environment === "prod";
+    const tags = { environment: config.environment };
+
+    const net = new AzureNetwork("aks", {
+        location: azure.location,
+        resourceGroupName: settings.resourceGroupName,
+        vnetCidr: azure.network.vnetCidr,
+        nodesCidr: azure.network.nodesCidr,
+        tags,
+    });
+
+    const aks = new AksCluster("aks", {
+        clusterKey: "aks",
+        clusterName: settings.clusterName,
+        location: azure.location,
+        subscriptionId: azure.subscriptionId,
+        tenantId: azure.tenantId,
+        resourceGroupName: net.resourceGroupName,
+        nodeSubnetId: net.nodeSubnetId,
+        vnetCidr: azure.network.vnetCidr,
+        podsCidr: azure.network.podsCidr,
+        servicesCidr: azure.network.servicesCidr,
+        adminGroupObjectIds: azure.cluster.adminGroupObjectIds,
+        authorizedIpRanges: azure.cluster.authorizedIpRanges,
+        privateCluster: settings.privateCluster,
+        tier: settings.tier,
+        kubernetesVersion: azure.cluster.kubernetesVersion,
+        upgradeChannel: azure.cluster.upgradeChannel,
+        nodeOsUpgradeChannel: azure.cluster.nodeOsUpgradeChannel,
+        nodePools: settings.nodePools,
+        secretRotationInterval: azure.cluster.secretRotationInterval,
+        defender: settings.defender,
+        containerInsights: settings.containerInsights,
+        managedPrometheus: azure.cluster.managedPrometheus,
+        tags,
+    });
+
+    const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {
+        const identity = new AzureWorkloadIdentity(
+            request.name,
+            {
+                resourceGroupName: net.resourceGroupName,
+                location: azure.location,
+                oidcIssuerUrl: aks.oidcIssuerUrl,
+                namespace: request.namespace,
+                serviceAccountName: request.serviceAccountName,
+                createServiceAccount: request.createServiceAccount,
+                tenantId: azure.tenantId,
+                roleAssignments: (request.azureRoles ?? []).map((role, index) => ({
+                    name: `role-${index}`,
+                    roleDefinitionId: builtInRoleDefinitionId(azure.subscriptionId, role.roleDefinitionName),
+                    scope: role.scope,
+                })),
+                tags,
+            },
+            { ...opts, providers: [aks.provider], dependsOn: aks.ready },
+        );
+        return {
+            serviceAccountAnnotations: identity.serviceAccountAnnotations,
+            podLabels: { [useWorkloadIdentityLabel]: "true" },
+            identity: identity.clientId,
+            ready: identity.ready,
+        };
+    };
+
+    let keyVaultUri: pulumi.Output<string> | undefined;
+    if (azure.keyVault) {
+        const kv = azure.keyVault;
+        const namespace = keyVaultNamespace(config)!;
+        const reader = new AzureWorkloadIdentity(
+            `aks-${namespace}-keyvault`,
+            {
+                resourceGroupName: net.resourceGroupName,
+                location: azure.location,
+                oidcIssuerUrl: aks.oidcIssuerUrl,
+                namespace,
+                serviceAccountName: kv.serviceAccount,
+                tenantId: azure.tenantId,
+                tags,
+            },
+            { providers: [aks.provider], dependsOn: aks.ready },
+        );
+        const vault = new KeyVault("aks-keyvault", {
+            vaultName: kv.name,
+            resourceGroupName: net.resourceGroupName,
+            location: azure.location,
+            subscriptionId: azure.subscriptionId,
+            tenantId: azure.tenantId,
+            publicNetworkAccess: settings.keyVaultPublicNetworkAccess,
+            allowedIpRanges: settings.keyVaultPublicNetworkAccess ? kv.allowedIpRanges : [],
+            // The node subnet has the Key Vault service endpoint: the CSI driver on the nodes gets through the firewall.
+            allowedSubnetIds: settings.keyVaultPublicNetworkAccess ? [net.nodeSubnetId] : [],
+            // Without public access, the cluster reaches the vault through a private endpoint in its VNet.
+            privateEndpoint: settings.keyVaultPublicNetworkAccess ? undefined : { subnetId: net.nodeSubnetId, vnetId: net.vnetId },
+            secrets: kv.secrets,
+            readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
+            protect: prod,
+            tags,
+        });
+        keyVaultUri = vault.vaultUri;
+
+        const objects: KeyVaultObjectArgs[] = Object.keys(kv.secrets).map((name) => ({ name, type: "secret" }));
+        const syncedSecrets: SyncedSecretArgs[] = [];
+        if (objects.length > 0) {
+            syncedSecrets.push({ secretName: "keyvault-secrets", type: "Opaque", data: objects.map((o) => ({ objectName: o.name, key: o.name })) });
+        }
+        for (const certificate of kv.certificates) {
+            const tls = keyVaultTlsCertificate(certificate, `${certificate.toLowerCase()}-tls`);
+            objects.push(tls.object);
+            syncedSecrets.push(tls.syncedSecret);
+        }
+        if (objects.length > 0) {
+            new KeyVaultSecrets(
+                `aks-${namespace}-keyvault`,
+                { namespace, secretProviderClassName: "keyvault", vaultName: vault.vaultName, tenantId: azure.tenantId, clientId: reader.clientId, objects, syncedSecrets },
+                // The reader's role on the vault must exist before a pod mounts the volume.
+                { providers: [aks.provider], dependsOn: [...aks.ready, ...reader.ready, vault] },
+            );
+        }
+    }
+
+    return {
+        key: "aks",
+        cloud: "azure",
+        provider: aks.provider,
+        ready: aks.ready,
+        bindWorkloadIdentity,
+        outputs: { clusterName: aks.clusterName, oidcIssuerUrl: aks.oidcIssuerUrl, kubeconfig: aks.kubeconfig, keyVaultUri },
+    };
+}
