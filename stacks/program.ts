@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NamespaceBaseline } from "../components/namespaceBaseline";
 import { ConfigError, readEnvironmentConfig, type EnvironmentConfig } from "./config";
 import { deployClusters } from "./clusters";
+import { deployMesh } from "./mesh";
 
 /**
  * The environment program: reads and validates the stack's config, then builds everything from it.
@@ -21,6 +22,7 @@ export function environmentProgram(): Record<string, unknown> {
 /** Builds the environment from a validated config and returns the stack outputs. */
 export function buildEnvironment(config: EnvironmentConfig): Record<string, unknown> {
     const clusters = deployClusters(config);
+    const mesh = deployMesh(config, clusters);
 
     const namespaces: Record<string, string[]> = {};
     for (const ns of config.namespaces) {
@@ -44,5 +46,5 @@ export function buildEnvironment(config: EnvironmentConfig): Record<string, unkn
         }
     }
 
-    return { environment: config.environment, namespaces };
+    return { environment: config.environment, namespaces, meshLinks: mesh.outputs.meshLinks, meshIngressAddresses: mesh.outputs.meshIngressAddresses };
 }

@@ -66,6 +66,22 @@ export const meshDnsSchema = z
         }
     });
 
+/** Seed 001's MySQL server, deployed so a link has something to reach in every environment. */
+export const meshExampleSchema = z.strictObject({
+    /** Cluster running the MySQL server. */
+    cluster: z.enum(clusterNames),
+    /** Its namespace (listed in trustmesh:namespaces for that cluster); the Service is `mysql` on 3306. */
+    namespace: dnsLabel,
+    /** Root password: set it with `pulumi config set --secret`; it only ever lands in a Secret. */
+    rootPassword: z.string().min(12, "must be at least 12 characters"),
+    /** MySQL image, pinned. @default "docker.io/library/mysql:8.4.6" */
+    image: z
+        .string()
+        .regex(/^[^:@\s]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/, "must be pinned to a tag or a digest")
+        .refine((i) => !i.endsWith(":latest"), { message: "must not use the latest tag" })
+        .default("docker.io/library/mysql:8.4.6"),
+});
+
 export const meshSchema = z
     .strictObject({
         /** Istio version of the Helm charts. @default "1.28.1" */
@@ -74,6 +90,8 @@ export const meshSchema = z
         dns: meshDnsSchema.optional(),
         /** Cross-cluster mTLS links. @default [] */
         links: z.array(meshLinkSchema).default([]),
+        /** Seed 001's MySQL server. @default - none */
+        example: meshExampleSchema.optional(),
     })
     .superRefine((mesh, ctx) => {
         const names = new Map<string, number>();
@@ -140,6 +158,14 @@ export function refineMeshAgainstEnvironment(env: MeshEnvironmentView, ctx: z.Re
             }
         }
     });
+    const example = env.mesh.example;
+    if (example && !env.namespaces.some((ns) => ns.name === example.namespace && ns.clusters.includes(example.cluster))) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["mesh", "example", "namespace"],
+            message: `namespace "${example.namespace}" is not in trustmesh:namespaces for cluster "${example.cluster}"`,
+        });
+    }
     const dns = env.mesh.dns;
     if (dns?.gcpManagedZone !== undefined && !env.gcp) {
         ctx.addIssue({ code: "custom", path: ["mesh", "dns", "gcpManagedZone"], message: "needs a trustmesh:gcp section (Cloud DNS lives in the GCP project)" });
@@ -152,3 +178,4 @@ export function refineMeshAgainstEnvironment(env: MeshEnvironmentView, ctx: z.Re
 export type MeshConfig = z.infer<typeof meshSchema>;
 export type MeshLinkConfig = z.infer<typeof meshLinkSchema>;
 export type MeshDnsConfig = z.infer<typeof meshDnsSchema>;
+export type MeshExampleConfig = z.infer<typeof meshExampleSchema>;

@@ -1,0 +1,166 @@
+import * as gcpCompute from "@pulumi/gcp/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { Istio } from "../components/istio";
+import { MeshLink } from "../components/meshLink";
+import type { MtlsDnsZoneArgs } from "../components/mtlsServer";
+import type { ClusterTarget } from "./clusters";
+import { deployMeshExample } from "./meshExample";
+import type { ClusterName, EnvironmentConfig } from "./config";
+
+/** What the mesh needs from the PKI: the issuer name and, per cluster, what must exist before a Certificate. */
+export interface MeshPki {
+    /** ClusterIssuer of the link certificates on both clusters. @default "internal-ca" */
+    issuerName?: string;
+    /** Per cluster: the internal-ca ClusterIssuer (and cert-manager) the link certificates wait for. */
+    ready?: Partial<Record<ClusterName, pulumi.Resource[]>>;
+}
+
+/** The mesh of an environment: Istio per cluster, the reserved ingress IPs and the links. */
+export interface MeshDeployment {
+    istio: Partial<Record<ClusterName, Istio>>;
+    /** The static IP each cluster's ingress gateway holds. */
+    ingressAddresses: Partial<Record<ClusterName, pulumi.Output<string>>>;
+    links: MeshLink[];
+    /** Stack outputs: link name -> host, and the ingress IPs. */
+    outputs: { meshLinks: Record<string, pulumi.Output<string>>; meshIngressAddresses: Partial<Record<ClusterName, pulumi.Output<string>>> };
+}
+
+/** The reserved ingress IP of one cluster plus how its gateway Service is told to take it. */
+interface IngressIp {
+    address: pulumi.Output<string>;
+    loadBalancerIP?: pulumi.Output<string>;
+    annotations: Record<string, pulumi.Input<string>>;
+}
+
+/** A regional external address: GKE's network load balancer takes it through `loadBalancerIP`. */
+function gkeIngressIp(config: EnvironmentConfig): IngressIp {
+    const gcp = config.gcp!;
+    const address = new gcpCompute.Address("gke-istio-ingress", {
+        project: gcp.project,
+        region: gcp.region,
+        name: `trustmesh-${config.environment}-istio-ingress`,
+        addressType: "EXTERNAL",
+        networkTier: "PREMIUM",
+        description: "Static IP of the Istio ingress gateway (trustmesh mesh links)",
+    });
+    return { address: address.address, loadBalancerIP: address.address, annotations: {} };
+}
+
+/**
+ * A Standard static public IP in its own resource group; the AKS cloud provider finds it by name and
+ * resource group (annotations), which replace the deprecated `loadBalancerIP` on AKS.
+ */
+function aksIngressIp(config: EnvironmentConfig): IngressIp & { resourceGroupName: pulumi.Output<string> } {
+    const azure = config.azure!;
+    // Plain names, known before deploy: the gateway's annotations must not wait on the group's outputs.
+    const resourceGroupName = `trustmesh-${config.environment}-mesh`;
+    const group = new resources.ResourceGroup("aks-istio-ingress", { resourceGroupName, location: azure.location });
+    const name = `trustmesh-${config.environment}-istio-ingress`;
+    const publicIp = new network.PublicIPAddress("aks-istio-ingress", {
+        resourceGroupName,
+        location: azure.location,
+        publicIpAddressName: name,
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+        // Zone-redundant in prod so one zone going down does not take the link's address with it.
+        ...(config.environment === "prod" ? { zones: ["1", "2", "3"] } : {}),
+    }, { dependsOn: [group] });
+    const address = publicIp.ipAddress.apply((ip) => ip ?? "");
+    return {
+        address,
+        resourceGroupName: pulumi.output(resourceGroupName),
+        annotations: {
+            "service.beta.kubernetes.io/azure-load-balancer-resource-group": resourceGroupName,
+            "service.beta.kubernetes.io/azure-pip-name": name,
+        },
+    };
+}
+
+function namespaceReady(namespaces: Partial<Record<ClusterName, Record<string, pulumi.Resource>>>, cluster: ClusterName, name: string): pulumi.Resource[] {
+    const resource = namespaces[cluster]?.[name];
+    return resource ? [resource] : [];
+}
+
+function dnsZoneFor(config: EnvironmentConfig): MtlsDnsZoneArgs | undefined {
+    const dns = config.mesh.dns;
+    if (!dns) return undefined;
+    return dns.gcpManagedZone !== undefined
+        ? { gcpManagedZone: dns.gcpManagedZone, gcpProject: config.gcp?.project, ttlSeconds: dns.ttlSeconds }
+        : { azureZoneName: dns.domain, azureResourceGroupName: dns.azureResourceGroup, ttlSeconds: dns.ttlSeconds };
+}
+
+/**
+ * Builds the mesh: Istio on every cluster (the GKE control plane left to Google when the managed mesh
+ * is chosen), a reserved static IP per ingress gateway with every link port declared on it, and one
+ * MeshLink per configured link between its server and client clusters. `namespaces` (cluster -> name ->
+ * the namespace resource) lets each link side wait for the namespace its NetworkPolicy goes into.
+ */
+export function deployMesh(
+    config: EnvironmentConfig,
+    clusters: Partial<Record<ClusterName, ClusterTarget>>,
+    pki: MeshPki = {},
+    namespaces: Partial<Record<ClusterName, Record<string, pulumi.Resource>>> = {},
+): MeshDeployment {
+    const istio: Partial<Record<ClusterName, Istio>> = {};
+    const ingressAddresses: Partial<Record<ClusterName, pulumi.Output<string>>> = {};
+    for (const key of Object.keys(clusters) as ClusterName[]) {
+        const cluster = clusters[key]!;
+        const ip = key === "gke" ? gkeIngressIp(config) : aksIngressIp(config);
+        ingressAddresses[key] = ip.address;
+        const linkPorts = config.mesh.links.filter((l) => l.server === key).map((l) => l.linkPort);
+        istio[key] = new Istio(
+            `${key}-istio`,
+            {
+                version: config.mesh.istioVersion,
+                controlPlane: !(key === "gke" && config.gcp?.managedMesh),
+                ingressLoadBalancerIP: ip.loadBalancerIP,
+                ingressServiceAnnotations: ip.annotations,
+                linkPorts,
+                platform: key === "gke" ? "gke" : undefined,
+            },
+            { provider: cluster.provider, dependsOn: cluster.ready },
+        );
+    }
+
+    const dnsZone = dnsZoneFor(config);
+    const links: MeshLink[] = [];
+    const meshLinks: Record<string, pulumi.Output<string>> = {};
+    for (const link of config.mesh.links) {
+        const server = clusters[link.server];
+        const client = clusters[link.client];
+        if (!server || !client) {
+            // The config schema refuses this; kept for callers that build a config by hand.
+            throw new pulumi.RunError(`mesh link "${link.name}" joins ${link.server} and ${link.client}, but the stack configures no ${!server ? link.server : link.client} cluster`);
+        }
+        const meshLink = new MeshLink(`mesh-${link.name}`, {
+            linkName: link.name,
+            service: link.service,
+            namespace: link.namespace,
+            port: link.port,
+            linkPort: link.linkPort,
+            host: link.host,
+            server: link.server,
+            client: link.client,
+            clientNamespace: link.clientNamespace,
+            serverProvider: server.provider,
+            clientProvider: client.provider,
+            // Each side waits for its Istio, its issuer and the namespace its NetworkPolicy lands in.
+            serverDependsOn: [...(istio[link.server]?.ready ?? []), ...(pki.ready?.[link.server] ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
+            clientDependsOn: [...(istio[link.client]?.ready ?? []), ...(pki.ready?.[link.client] ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
+            issuerName: pki.issuerName,
+            dnsZone,
+            ingressAddress: dnsZone ? ingressAddresses[link.server] : undefined,
+        });
+        links.push(meshLink);
+        meshLinks[link.name] = meshLink.host;
+    }
+    const example = config.mesh.example;
+    const exampleCluster = example ? clusters[example.cluster] : undefined;
+    if (example && exampleCluster) {
+        deployMeshExample(example, exampleCluster, namespaceReady(namespaces, example.cluster, example.namespace));
+    }
+    return { istio, ingressAddresses, links, outputs: { meshLinks, meshIngressAddresses: ingressAddresses } };
+}
