@@ -336,10 +336,11 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
     const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL ?? "");
 
     // The user credential (never the admin one) in exec format: only its server and CA are kept, the
-    // user entry is rebuilt so the login mode suits where Pulumi runs.
-    const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName: args.resourceGroupName, resourceName: cluster.name, format: "exec" }, { parent });
+    // user entry is rebuilt so the login mode suits where Pulumi runs. A plain invoke inside apply runs
+    // once the cluster exists; the output form would gate on the engine's invoke dependency support.
     const kubeconfig = pulumi.secret(
-        credentials.apply((result) => {
+        pulumi.all([args.resourceGroupName, cluster.name]).apply(async ([resourceGroupName, resourceName]) => {
+            const result = await containerservice.listManagedClusterUserCredentials({ resourceGroupName, resourceName, format: "exec" }, { parent });
             const first = result.kubeconfigs?.[0]?.value;
             if (!first) throw new Error(`AKS cluster ${args.clusterName} returned no user kubeconfig`);
             const endpoint = clusterEndpointFromKubeconfig(first);

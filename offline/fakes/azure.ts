@@ -77,8 +77,8 @@ fakeOutputs("azure-native:containerservice:ManagedCluster", (args) => {
     clusters.set(name, { location, fqdn, privateFqdn });
     return {
         name,
-        fqdn: isPrivate ? undefined : fqdn,
-        privateFQDN: privateFqdn,
+        // The SDK refuses undefined output values: a private cluster reports only its private FQDN.
+        ...(isPrivate ? { privateFQDN: privateFqdn } : { fqdn }),
         provisioningState: "Succeeded",
         currentKubernetesVersion: inputs.kubernetesVersion ?? "1.33.2",
         nodeResourceGroup: `MC_${inputs.resourceGroupName}_${name}_${location}`,
