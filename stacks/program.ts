@@ -3,6 +3,7 @@ import { NamespaceBaseline } from "../components/namespaceBaseline";
 import { ConfigError, readEnvironmentConfig, type EnvironmentConfig } from "./config";
 import { deployClusters } from "./clusters";
 import { deployMesh } from "./mesh";
+import { deployPki } from "./pki";
 
 /**
  * The environment program: reads and validates the stack's config, then builds everything from it.
@@ -22,6 +23,7 @@ export function environmentProgram(): Record<string, unknown> {
 /** Builds the environment from a validated config and returns the stack outputs. */
 export function buildEnvironment(config: EnvironmentConfig): Record<string, unknown> {
     const clusters = deployClusters(config);
+    const pki = deployPki(config, clusters);
     const mesh = deployMesh(config, clusters);
 
     const namespaces: Record<string, string[]> = {};
@@ -46,5 +48,5 @@ export function buildEnvironment(config: EnvironmentConfig): Record<string, unkn
         }
     }
 
-    return { environment: config.environment, namespaces, meshLinks: mesh.outputs.meshLinks, meshIngressAddresses: mesh.outputs.meshIngressAddresses };
+    return { environment: config.environment, namespaces, meshLinks: mesh.outputs.meshLinks, meshIngressAddresses: mesh.outputs.meshIngressAddresses, rootCaCertificate: pki.outputs.rootCaCertificate };
 }

@@ -11,7 +11,8 @@ export const keyAlgorithmSchema = z
         ecdsaCurve: z.enum(["P256", "P384"]).default("P384"),
     });
 
-export const pkiSchema = z.strictObject({
+export const pkiSchema = z
+    .strictObject({
     root: z.strictObject({
         /** Root CA subject common name. @default "trustmesh <environment> root CA" */
         commonName: z.string().min(1).optional(),
@@ -32,18 +33,53 @@ export const pkiSchema = z.strictObject({
     }).default({ validityHours: 26280, earlyRenewalHours: 2160 }),
     acme: z
         .strictObject({
-            /** Account email Let's Encrypt sends expiry notices to. */
-            email: z.email(),
+            /** Account email Let's Encrypt sends expiry notices to. Required: without it expiring certificates go unnoticed. */
+            email: z.email({ message: "must be an email address Let's Encrypt can send expiry notices to" }),
             /** Let's Encrypt environment. @default - staging outside prod, production in prod */
             server: z.enum(["staging", "production"]).optional(),
-            /** Public DNS zone (Cloud DNS managed zone name) DNS01 solves in on GKE. */
-            gcpDnsZone: z.string().optional(),
-            /** Public DNS zone name (e.g. example.com) in Azure DNS that DNS01 solves in on AKS. */
+            /** GCP project of the public Cloud DNS zone DNS01 solves in on GKE. @default - the gcp section's project */
+            gcpDnsProject: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "must be a GCP project id").optional(),
+            /** Public DNS zone (Cloud DNS managed zone name) DNS01 solves in on GKE. @default - cert-manager finds the zone */
+            gcpDnsZone: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Cloud DNS managed zone name (lowercase, digits, '-')").optional(),
+            /** Public DNS zone name (e.g. example.com) in Azure DNS that DNS01 solves in on AKS. @default - no DNS01 on AKS */
             azureDnsZone: dnsName.optional(),
-            /** Azure resource group of that zone. */
-            azureDnsResourceGroup: z.string().optional(),
+            /** Azure resource group of that zone. Required with azureDnsZone. */
+            azureDnsResourceGroup: z.string().regex(/^[-\w.()]{1,89}[-\w()]$/, "must be an Azure resource group name").optional(),
+            /** Only solve DNS01 for names under these zones. @default - every name */
+            dnsZones: z.array(dnsName).optional(),
+            /** Ingress class for an HTTP01 solver (public names served by an ingress). @default - no HTTP01 */
+            http01IngressClassName: z.string().min(1).optional(),
+        })
+        .superRefine((acme, ctx) => {
+            if ((acme.azureDnsZone === undefined) !== (acme.azureDnsResourceGroup === undefined)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [acme.azureDnsZone === undefined ? "azureDnsZone" : "azureDnsResourceGroup"],
+                    message: "azureDnsZone and azureDnsResourceGroup go together: DNS01 on AKS needs both",
+                });
+            }
         })
         .optional(),
-});
+    /** Label (value "enabled") that makes a namespace receive the root CA bundle. @default "trustmesh.io/trust-bundle" */
+    trustBundleNamespaceLabel: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, "must be a Kubernetes label key").default("trustmesh.io/trust-bundle"),
+})
+    .superRefine((pki, ctx) => {
+        for (const section of ["root", "intermediate"] as const) {
+            if (pki[section].earlyRenewalHours >= pki[section].validityHours) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [section, "earlyRenewalHours"],
+                    message: `${pki[section].earlyRenewalHours} must be below validityHours ${pki[section].validityHours}, or the CA is re-issued on every run`,
+                });
+            }
+        }
+        if (pki.intermediate.validityHours > pki.root.validityHours) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["intermediate", "validityHours"],
+                message: `${pki.intermediate.validityHours} is longer than the root's ${pki.root.validityHours}: an intermediate may not outlive its root`,
+            });
+        }
+    });
 
 export type PkiConfig = z.infer<typeof pkiSchema>;

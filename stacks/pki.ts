@@ -1,0 +1,183 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AcmeIssuer, type AcmeIssuerArgs } from "../components/acmeIssuer";
+import { CertManager } from "../components/certManager";
+import { IntermediateCa } from "../components/intermediateCa";
+import { Reloader } from "../components/reloader";
+import { RootCa } from "../components/rootCa";
+import { SelfSignedIssuer } from "../components/selfSignedIssuer";
+import { TrustManager } from "../components/trustManager";
+import type { ClusterTarget, WorkloadIdentityBinding } from "./clusters";
+import type { ClusterName, EnvironmentConfig } from "./config";
+
+/** An issuer reference as a cert-manager Certificate takes it. */
+export interface IssuerRef {
+    name: string;
+    kind: "ClusterIssuer";
+}
+
+/** What one cluster's PKI offers the rest of the program (the mesh's gateway certificates, workloads). */
+export interface ClusterPki {
+    certManager: CertManager;
+    intermediateCa: IntermediateCa;
+    /** ClusterIssuer `internal-ca`: leaves chaining to the environment root. */
+    internalIssuer: IssuerRef;
+    /** ClusterIssuer for bootstrapping only. */
+    selfSignedIssuer: IssuerRef;
+    /** Let's Encrypt ClusterIssuer for public names, when ACME is configured and a solver exists. */
+    acmeIssuer?: IssuerRef;
+    trustManager: TrustManager;
+    reloader: Reloader;
+    /** Certificates must wait for these (the issuers, and thereby cert-manager's webhook). */
+    ready: pulumi.Resource[];
+}
+
+export interface PkiDeployment {
+    rootCa: RootCa;
+    /** The environment's root CA certificate, PEM: public, both clusters trust it. */
+    rootCaCertPem: pulumi.Output<string>;
+    clusters: Partial<Record<ClusterName, ClusterPki>>;
+    /** Stack outputs. */
+    outputs: { rootCaCertificate: pulumi.Output<string> };
+}
+
+const certManagerNamespace = "cert-manager";
+const certManagerServiceAccount = "cert-manager";
+
+/**
+ * The environment's PKI: one root CA, and per cluster cert-manager, an intermediate CA signed by the root
+ * behind ClusterIssuer `internal-ca`, a bootstrap self-signed issuer, Let's Encrypt when configured
+ * (staging outside prod, production in prod), trust-manager publishing the root, and Reloader.
+ */
+export function deployPki(config: EnvironmentConfig, clusters: Partial<Record<ClusterName, ClusterTarget>>): PkiDeployment {
+    const pki = config.pki;
+    const rootCa = new RootCa(
+        "pki-root-ca",
+        {
+            commonName: pki.root.commonName ?? `trustmesh ${config.environment} root CA`,
+            organization: pki.root.organization,
+            algorithm: pki.root.key.algorithm,
+            ecdsaCurve: pki.root.key.ecdsaCurve,
+            rsaBits: pki.root.key.rsaBits,
+            validityHours: pki.root.validityHours,
+            earlyRenewalHours: pki.root.earlyRenewalHours,
+        },
+        // Losing the prod root means re-issuing every certificate in both clusters: keep it from deletion.
+        { protect: config.environment === "prod" },
+    );
+
+    const deployed: Partial<Record<ClusterName, ClusterPki>> = {};
+    for (const cluster of Object.values(clusters)) {
+        if (cluster) deployed[cluster.key] = deployClusterPki(config, cluster, rootCa);
+    }
+    return { rootCa, rootCaCertPem: rootCa.certPem, clusters: deployed, outputs: { rootCaCertificate: rootCa.certPem } };
+}
+
+function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, rootCa: RootCa): ClusterPki {
+    const pki = config.pki;
+    const key = cluster.key;
+    const clusterOpts = { provider: cluster.provider, dependsOn: cluster.ready };
+    const binding = pki.acme ? bindDns01Identity(config, cluster) : undefined;
+
+    const certManager = new CertManager(
+        `${key}-cert-manager`,
+        {
+            namespace: certManagerNamespace,
+            serviceAccountAnnotations: binding?.serviceAccountAnnotations,
+            podLabels: binding?.podLabels,
+            // Two webhooks in prod: every Certificate write goes through it.
+            webhookReplicas: config.environment === "prod" ? 2 : 1,
+        },
+        { provider: cluster.provider, dependsOn: [...cluster.ready, ...(binding?.ready ?? [])] },
+    );
+    const afterCertManager = { provider: cluster.provider, dependsOn: [certManager] };
+
+    const intermediateCa = new IntermediateCa(
+        `${key}-internal-ca`,
+        {
+            clusterName: key,
+            organization: pki.root.organization,
+            rootCertPem: rootCa.certPem,
+            rootPrivateKeyPem: rootCa.privateKeyPem,
+            algorithm: pki.root.key.algorithm,
+            ecdsaCurve: pki.root.key.ecdsaCurve,
+            rsaBits: pki.root.key.rsaBits,
+            validityHours: pki.intermediate.validityHours,
+            earlyRenewalHours: pki.intermediate.earlyRenewalHours,
+            rootValidityHours: pki.root.validityHours,
+            namespace: certManagerNamespace,
+        },
+        afterCertManager,
+    );
+    const selfSigned = new SelfSignedIssuer(`${key}-selfsigned-issuer`, {}, afterCertManager);
+
+    let acmeIssuer: AcmeIssuer | undefined;
+    const acmeArgs = pki.acme ? acmeIssuerArgs(config, cluster, binding) : undefined;
+    if (acmeArgs) acmeIssuer = new AcmeIssuer(`${key}-letsencrypt`, acmeArgs, afterCertManager);
+
+    const trustManager = new TrustManager(
+        `${key}-trust-manager`,
+        { rootCaCertPem: rootCa.certPem, namespace: certManagerNamespace, namespaceSelector: { [pki.trustBundleNamespaceLabel]: "enabled" } },
+        afterCertManager,
+    );
+    const reloader = new Reloader(`${key}-reloader`, {}, clusterOpts);
+
+    return {
+        certManager,
+        intermediateCa,
+        internalIssuer: { name: "internal-ca", kind: "ClusterIssuer" },
+        selfSignedIssuer: { name: "selfsigned-bootstrap", kind: "ClusterIssuer" },
+        acmeIssuer: acmeArgs ? { name: `letsencrypt-${acmeArgs.server}`, kind: "ClusterIssuer" } : undefined,
+        trustManager,
+        reloader,
+        ready: [certManager, intermediateCa, ...(acmeIssuer ? [acmeIssuer] : [])],
+    };
+}
+
+/** The DNS01 identity for cert-manager's controller, when the cluster side offers workload identity. */
+function bindDns01Identity(config: EnvironmentConfig, cluster: ClusterTarget): WorkloadIdentityBinding | undefined {
+    if (!cluster.bindWorkloadIdentity) return undefined;
+    const acme = config.pki.acme;
+    const request = {
+        name: `${cluster.key}-cert-manager`,
+        namespace: certManagerNamespace,
+        serviceAccountName: certManagerServiceAccount,
+        // The chart creates the ServiceAccount; it only needs the annotations and pod labels.
+        createServiceAccount: false,
+    };
+    if (cluster.cloud === "gcp") {
+        const project = acme?.gcpDnsProject ?? config.gcp?.project;
+        return cluster.bindWorkloadIdentity({ ...request, gcpRoles: [{ role: "roles/dns.admin", project }] });
+    }
+    if (!acme?.azureDnsZone || !acme.azureDnsResourceGroup || !config.azure) return undefined;
+    // DNS Zone Contributor on the one zone, not the resource group or subscription.
+    const scope = `/subscriptions/${config.azure.subscriptionId}/resourceGroups/${acme.azureDnsResourceGroup}/providers/Microsoft.Network/dnszones/${acme.azureDnsZone}`;
+    return cluster.bindWorkloadIdentity({ ...request, azureRoles: [{ roleDefinitionName: "DNS Zone Contributor", scope }] });
+}
+
+/** The ACME issuer for a cluster, or undefined (with a warning) when the cluster has no usable solver. */
+function acmeIssuerArgs(config: EnvironmentConfig, cluster: ClusterTarget, binding: WorkloadIdentityBinding | undefined): AcmeIssuerArgs | undefined {
+    const acme = config.pki.acme;
+    if (!acme) return undefined;
+    const server = acme.server ?? (config.environment === "prod" ? "production" : "staging");
+    const base = { server, email: acme.email, dnsZones: acme.dnsZones, http01IngressClassName: acme.http01IngressClassName };
+    if (cluster.cloud === "gcp" && binding) {
+        return { ...base, dns01Provider: "cloudDNS", gcpProject: acme.gcpDnsProject ?? config.gcp?.project, gcpDnsZone: acme.gcpDnsZone };
+    }
+    if (cluster.cloud === "azure" && binding && acme.azureDnsZone && config.azure) {
+        return {
+            ...base,
+            dns01Provider: "azureDNS",
+            azureSubscriptionId: config.azure.subscriptionId,
+            azureResourceGroup: acme.azureDnsResourceGroup,
+            azureDnsZone: acme.azureDnsZone,
+            azureManagedIdentityClientId: binding.identity,
+        };
+    }
+    if (acme.http01IngressClassName) return { ...base, dns01Provider: "none" };
+    pulumi.log.warn(
+        `pki: no Let's Encrypt issuer on ${cluster.key}: DNS01 needs the cluster's workload identity` +
+            (cluster.cloud === "azure" ? " and trustmesh:pki.acme.azureDnsZone/azureDnsResourceGroup" : "") +
+            ", or set trustmesh:pki.acme.http01IngressClassName",
+    );
+    return undefined;
+}
