@@ -6,12 +6,17 @@ import * as path from "node:path";
 export const installHint =
     "install it with `curl -fsSL https://get.pulumi.com | sh` (Linux/macOS), `brew install pulumi/tap/pulumi` " +
     "or `winget install pulumi` (Windows), see https://www.pulumi.com/docs/iac/download-install/; " +
-    "or point `pulumiRoot` at an existing installation. Without the CLI, `npm run plan` still plans the stack offline";
+    "or give the folder of an existing installation (`pulumiRoot`, `--pulumi-root`). Without the CLI, `npm run plan` still plans the stack offline";
 
 /** The Pulumi CLI is not installed (or not where it was said to be): nothing was deployed. */
 export class PulumiCliMissingError extends Error {
-    constructor(readonly searched: string[]) {
-        super(`the Pulumi CLI was not found (looked for \`pulumi\` in ${searched.length > 0 ? searched.join(", ") : "an empty PATH"}): ${installHint}`);
+    constructor(
+        /** The folders looked in. */
+        readonly searched: string[],
+        pulumiRoot?: string,
+    ) {
+        const where = pulumiRoot ? `in ${searched.join(", ")}` : `on PATH (${searched.length} folder${searched.length === 1 ? "" : "s"})`;
+        super(`the Pulumi CLI was not found (looked for \`pulumi\` ${where}): ${installHint}`);
         this.name = "PulumiCliMissingError";
     }
 }
@@ -58,7 +63,7 @@ export function findPulumiBinary(lookup: PulumiCliLookup = {}): { binary?: strin
  */
 export async function resolvePulumiCommand(lookup: PulumiCliLookup = {}): Promise<PulumiCommand> {
     const found = findPulumiBinary(lookup);
-    if (!found.binary) throw new PulumiCliMissingError(found.searched);
+    if (!found.binary) throw new PulumiCliMissingError(found.searched, lookup.pulumiRoot);
     try {
         return await PulumiCommand.get(lookup.pulumiRoot ? { root: path.resolve(lookup.pulumiRoot) } : undefined);
     } catch (error) {

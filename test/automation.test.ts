@@ -26,8 +26,8 @@ import type { EnvironmentConfigInput } from "../stacks/config";
 
 // The SDK's own classifier of CLI failures: a lock message in stderr becomes a ConcurrentUpdateError.
 const sdk = automation as unknown as {
-    createCommandError(result: automation.CommandResult): automation.CommandError;
-    CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => automation.CommandResult;
+    createCommandError(result: unknown): automation.CommandError;
+    CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown;
 };
 function cliFailure(stderr: string): automation.CommandError {
     return sdk.createCommandError(new sdk.CommandResult("", stderr, 255));
@@ -129,10 +129,10 @@ describe("Automation API entry", function () {
                 assert.ok(error instanceof PulumiCliMissingError);
                 assert.match(error.message, /Pulumi CLI was not found/);
                 assert.match(error.message, /curl -fsSL https:\/\/get\.pulumi\.com \| sh/);
-                assert.ok(error.message.includes(empty));
+                assert.deepEqual(error.searched, [empty]);
                 return true;
             });
-            await assert.rejects(resolvePulumiCommand({ pulumiRoot: empty }), /looked for `pulumi` in .*empty-.*\/bin/);
+            await assert.rejects(resolvePulumiCommand({ pulumiRoot: empty }), /looked for `pulumi` in .*empty-.*\/bin\)/);
         });
 
         it("stops an operation with that error before any workspace is created", async () => {
@@ -222,7 +222,8 @@ describe("Automation API entry", function () {
             assert.ok(opts.pulumiCommand, "the CLI found up front is handed to the workspace");
 
             // The inline program is buildEnvironment(config): run it under the offline engine.
-            const run = await runOffline(args.program, { stack: "dev" });
+            const file = readStackFile("dev");
+            const run = await runOffline(args.program, { stack: "dev", config: file.config, secretKeys: file.secretKeys });
             const types = run.resources.map((r) => r.type);
             assert.ok(types.includes("trustmesh:index:NamespaceBaseline"), types.join(", "));
             assert.equal(run.outputs.environment, "dev");
@@ -275,7 +276,7 @@ describe("Automation API entry", function () {
         it("writes each section as a trustmesh:<section> key, objects as JSON, and marks the section with Key Vault secrets secret", () => {
             const config = {
                 ...devConfig,
-                azure: { ...(devConfig.azure as object), keyVault: { name: "kv", secrets: { "db-password": "hunter2" } } },
+                azure: { ...devConfig.azure!, keyVault: { name: "kv", secrets: { "db-password": "hunter2" } } },
             } as EnvironmentConfigInput;
             const map = stackConfigMap(config, undefined, { "gcp:project": "trustmesh-dev", "azure-native:clientSecret": { value: "s", secret: true } });
             assert.deepEqual(map["trustmesh:environment"], { value: "dev", secret: false });
@@ -288,7 +289,7 @@ describe("Automation API entry", function () {
         });
 
         it("leaves a section plain when its secrets are empty, and follows extra secret paths", () => {
-            const config = { ...devConfig, azure: { ...(devConfig.azure as object), keyVault: { name: "kv", secrets: {} } } } as EnvironmentConfigInput;
+            const config = { ...devConfig, azure: { ...devConfig.azure!, keyVault: { name: "kv", secrets: {} } } } as EnvironmentConfigInput;
             assert.equal(stackConfigMap(config)["trustmesh:azure"]!.secret, false);
             assert.equal(stackConfigMap(config, ["namespaces[1].name"])["trustmesh:namespaces"]!.secret, true);
             assert.equal(stackConfigMap(config, ["namespaces[7].name"])["trustmesh:namespaces"]!.secret, false);

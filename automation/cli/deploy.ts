@@ -22,6 +22,7 @@ interface DeployCliOptions {
     secretsProvider?: string;
     stacksDir: string;
     workRoot?: string;
+    pulumiRoot?: string;
 }
 
 export interface DeployCliIo {
@@ -56,6 +57,7 @@ export async function deployCli(argv: string[], io: DeployCliIo = {}): Promise<n
         .option("--backend-url <url>", "state backend (default: $PULUMI_BACKEND_URL or the CLI's login)")
         .option("--secrets-provider <provider>", "secrets provider for a new stack (passphrase, awskms://…, azurekeyvault://…, gcpkms://…)")
         .option("--stacks-dir <dir>", "folder of the stack files", defaultStacksDir)
+        .option("--pulumi-root <dir>", "folder of a Pulumi CLI installation (default: `pulumi` on PATH)")
         .option("--work-root <dir>", "parent folder of the per-stack work directories (default: <tmpdir>/trustmesh-automation)")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
@@ -102,6 +104,7 @@ export async function deployCli(argv: string[], io: DeployCliIo = {}): Promise<n
             backendUrl: options.backendUrl ?? env.PULUMI_BACKEND_URL,
             secretsProvider: options.secretsProvider,
             workRoot: options.workRoot,
+            pulumiRoot: options.pulumiRoot,
             onOutput: io.write ?? ((text) => process.stdout.write(text)),
             dependencies: io.dependencies,
         });
