@@ -91,3 +91,50 @@ export function describeContainer(view: ContainerView): string {
     const label = view.group === "containers" ? "container" : view.group === "initContainers" ? "init container" : "ephemeral container";
     return `${label} "${view.name}"`;
 }
+
+/** True for a Windows pod (`spec.os.name: windows`): the standard exempts it from the Linux-only controls. */
+export function isWindowsPod(spec: PodSpec | undefined): boolean {
+    return spec?.os?.name === "windows";
+}
+
+/** The pod's volumes, ignoring null entries. */
+export function volumesOf(spec: PodSpec | undefined): Record<string, any>[] {
+    const list = spec?.volumes;
+    return Array.isArray(list) ? list.filter((v): v is Record<string, any> => !!v && typeof v === "object") : [];
+}
+
+/**
+ * The AppArmor profile type Kubernetes applies to a container: the container's own field, else the
+ * pod's (both inherited by `containersOf`), else the legacy annotation
+ * `container.apparmor.security.beta.kubernetes.io/<name>` (`runtime/default`, `localhost/<p>`, `unconfined`).
+ */
+export function appArmorTypeOf(view: ContainerView, podMetadata: Record<string, any>): string | undefined {
+    const field = view.securityContext.appArmorProfile?.type;
+    if (typeof field === "string") return field;
+    const annotation = podMetadata?.annotations?.[`container.apparmor.security.beta.kubernetes.io/${view.name}`];
+    if (typeof annotation !== "string") return undefined;
+    if (annotation === "runtime/default") return "RuntimeDefault";
+    if (annotation === "unconfined") return "Unconfined";
+    if (annotation.startsWith("localhost/")) return "Localhost";
+    return annotation;
+}
+
+/** The object's own metadata (never null). */
+export function metadataOf(props: Record<string, any> | undefined): Record<string, any> {
+    const metadata = props?.metadata;
+    return metadata && typeof metadata === "object" ? metadata : {};
+}
+
+/** `group/kind` of a Kubernetes type token, version ignored (`networking.istio.io/Gateway`), or undefined. */
+export function groupKindOf(type: string): string | undefined {
+    const match = /^kubernetes:([^:]+):([^:]+)$/.exec(type);
+    if (!match) return undefined;
+    const apiVersion = match[1]!;
+    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "core";
+    return `${group}/${match[2]}`;
+}
+
+/** True when the type token is the given group and kind, in any version (`v1`, `v1beta1`, `v1alpha3`...). */
+export function isKind(type: string, group: string, kind: string): boolean {
+    return groupKindOf(type) === `${group}/${kind}`;
+}

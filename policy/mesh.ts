@@ -1,0 +1,378 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { isKind, metadataOf, podMetadataOf, podSpecOf, workloadTypes } from "./kubernetes";
+import type { TrustmeshResourcePolicy, TrustmeshStackPolicy } from "./types";
+import { arr, isUnknownField, obj, packConfig, packConfigSchema } from "./values";
+
+/**
+ * Mesh (seed 001): Istio `security.istio.io` and `networking.istio.io` objects, any served version
+ * (v1, v1beta1, v1alpha3). Resource checks judge one object; stack checks resolve references between
+ * them in the spirit of `istioctl analyze`. A reference whose namespace is unknown is never reported.
+ */
+
+const kind = (type: string, k: string) => isKind(type, "networking.istio.io", k);
+/** Annotation (or label) that marks a Gateway as carrying a cross-cluster link: every server must be MUTUAL. */
+export const crossClusterMarker = "trustmesh.io/cross-cluster";
+
+export const peerAuthenticationStrict: TrustmeshResourcePolicy = {
+    name: "mesh-peer-authentication-strict",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that no PeerAuthentication sets mTLS mode DISABLE or PERMISSIVE in prod (plain text between workloads).",
+    enforcementLevel: "mandatory",
+    configSchema: packConfigSchema,
+    validateResource: (args, reportViolation) => {
+        if (!isKind(args.type, "security.istio.io", "PeerAuthentication") || packConfig(args.getConfig).environment !== "prod") return;
+        const spec = obj(args.props?.spec);
+        const weak = (mode: unknown) => mode === "DISABLE" || mode === "PERMISSIVE";
+        if (weak(obj(spec.mtls).mode)) reportViolation(`spec.mtls.mode is ${spec.mtls.mode}; prod requires STRICT.`);
+        for (const [port, setting] of Object.entries(obj(spec.portLevelMtls))) {
+            if (weak(obj(setting).mode)) reportViolation(`spec.portLevelMtls[${port}].mode is ${(setting as any).mode}; prod requires STRICT.`);
+        }
+    },
+};
+
+/** True for a host inside the cluster (`svc`, `svc.ns`, `*.svc.cluster.local`, `*.local`). */
+export function isInternalHost(host: unknown): boolean {
+    if (typeof host !== "string") return true;
+    return !host.includes(".") || /\.svc(\.cluster\.local)?$/.test(host) || host.endsWith(".local") || /^[^.]+\.[^.]+$/.test(host) && !/\.(com|net|org|io|dev|cloud|es|eu)$/.test(host);
+}
+
+/** Every TLS setting of a DestinationRule: the top level, per port, and per subset. */
+function destinationRuleTls(spec: Record<string, any>): { where: string; tls: Record<string, any> }[] {
+    const out: { where: string; tls: Record<string, any> }[] = [];
+    const add = (policy: unknown, where: string) => {
+        const p = obj(policy);
+        if (p.tls) out.push({ where: `${where}.tls`, tls: obj(p.tls) });
+        arr(p.portLevelSettings).forEach((s, i) => {
+            if (obj(s).tls) out.push({ where: `${where}.portLevelSettings[${i}].tls`, tls: obj(s.tls) });
+        });
+    };
+    add(spec.trafficPolicy, "spec.trafficPolicy");
+    arr(spec.subsets).forEach((s, i) => add(obj(s).trafficPolicy, `spec.subsets[${i}].trafficPolicy`));
+    return out;
+}
+
+export const destinationRuleTlsDisable: TrustmeshResourcePolicy = {
+    name: "mesh-destination-rule-tls-external",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that no DestinationRule disables TLS (tls.mode DISABLE) towards a host outside the cluster.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!kind(args.type, "DestinationRule")) return;
+        const spec = obj(args.props?.spec);
+        if (isInternalHost(spec.host)) return;
+        for (const { where, tls } of destinationRuleTls(spec)) {
+            if (tls.mode === "DISABLE") reportViolation(`${where}.mode is DISABLE for external host ${spec.host}; use SIMPLE or MUTUAL.`);
+        }
+    },
+};
+
+export const mutualCredential: TrustmeshResourcePolicy = {
+    name: "mesh-mutual-credential-name",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that every MUTUAL TLS setting (DestinationRule and Gateway) takes its keys from a Secret with credentialName, not files baked into the proxy.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const settings: { where: string; tls: Record<string, any> }[] = [];
+        if (kind(args.type, "DestinationRule")) settings.push(...destinationRuleTls(obj(args.props?.spec)));
+        if (kind(args.type, "Gateway")) {
+            arr(obj(args.props?.spec).servers).forEach((s, i) => {
+                if (obj(s).tls) settings.push({ where: `spec.servers[${i}].tls`, tls: obj(s.tls) });
+            });
+        }
+        for (const { where, tls } of settings) {
+            if (tls.mode !== "MUTUAL" || isUnknownField(tls, "credentialName")) continue;
+            if (typeof tls.credentialName !== "string" || tls.credentialName === "") {
+                reportViolation(`${where} is MUTUAL without credentialName; name the Secret (issued by cert-manager) that holds the key, certificate and CA.`);
+            }
+        }
+    },
+};
+
+function isCrossClusterGateway(props: Record<string, any>): boolean {
+    const metadata = metadataOf(props);
+    return obj(metadata.annotations)[crossClusterMarker] === "true" || obj(metadata.labels)[crossClusterMarker] === "true";
+}
+
+export const gatewayMutual: TrustmeshResourcePolicy = {
+    name: "mesh-cross-cluster-gateway-mutual",
+    domain: "mesh",
+    severity: "critical",
+    description: `Checks that cross-cluster Gateway ports (protocol TLS, or any port of a Gateway marked ${crossClusterMarker}) use MUTUAL or ISTIO_MUTUAL TLS.`,
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!kind(args.type, "Gateway")) return;
+        const crossCluster = isCrossClusterGateway(args.props);
+        arr(obj(args.props?.spec).servers).forEach((s, i) => {
+            const server = obj(s);
+            const protocol = obj(server.port).protocol;
+            if (protocol !== "TLS" && !(crossCluster && protocol !== "HTTP")) return;
+            const mode = obj(server.tls).mode;
+            if (isUnknownField(obj(server.tls), "mode")) return;
+            if (mode !== "MUTUAL" && mode !== "ISTIO_MUTUAL") {
+                reportViolation(`spec.servers[${i}] (port ${obj(server.port).number ?? "?"}, ${protocol}) has tls.mode ${mode ?? "<unset>"}; cross-cluster ports must be MUTUAL (ingress) or ISTIO_MUTUAL (egress).`);
+            }
+        });
+    },
+};
+
+export const gatewayHttpsRedirect: TrustmeshResourcePolicy = {
+    name: "mesh-gateway-https-redirect",
+    domain: "mesh",
+    severity: "medium",
+    description: "Checks that every plain HTTP Gateway server redirects to HTTPS (tls.httpsRedirect: true).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!kind(args.type, "Gateway")) return;
+        arr(obj(args.props?.spec).servers).forEach((s, i) => {
+            const server = obj(s);
+            if (obj(server.port).protocol === "HTTP" && obj(server.tls).httpsRedirect !== true) {
+                reportViolation(`spec.servers[${i}] serves plain HTTP; set tls.httpsRedirect: true (and serve the hosts on an HTTPS server).`);
+            }
+        });
+    },
+};
+
+// ---- references (stack policies) ----
+
+interface Obj {
+    r: PolicyResource;
+    name?: string;
+    namespace?: string;
+    spec: Record<string, any>;
+}
+
+function objectsOf(resources: PolicyResource[], test: (type: string) => boolean): Obj[] {
+    return resources
+        .filter((r) => test(r.type))
+        .map((r) => {
+            const m = metadataOf(r.props);
+            return { r, name: typeof m.name === "string" ? m.name : undefined, namespace: typeof m.namespace === "string" ? m.namespace : undefined, spec: obj(r.props?.spec) };
+        });
+}
+
+/** A host as Istio resolves it from a namespace: short names are `<name>.<ns>.svc.cluster.local`. */
+export function fqdn(host: string, namespace: string | undefined): string {
+    if (host.includes("*")) return host;
+    if (!host.includes(".")) return `${host}.${namespace ?? "default"}.svc.cluster.local`;
+    if (/^[^.]+\.[^.]+$/.test(host) && isInternalHost(host)) return `${host}.svc.cluster.local`;
+    if (host.endsWith(".svc")) return `${host}.cluster.local`;
+    return host;
+}
+
+/** Whether a certificate DNS name (maybe `*.example.com`) covers a host. */
+export function dnsNameCovers(dnsName: string, host: string): boolean {
+    if (dnsName === host) return true;
+    if (dnsName.startsWith("*.") && !host.startsWith("*.")) {
+        const suffix = dnsName.slice(1);
+        return host.endsWith(suffix) && !host.slice(0, -suffix.length).includes(".");
+    }
+    return false;
+}
+
+/** Every route destination of a VirtualService (http, tls, tcp). */
+function destinations(spec: Record<string, any>): Record<string, any>[] {
+    return ["http", "tls", "tcp"].flatMap((proto) => arr(spec[proto]).flatMap((route) => arr(obj(route).route).map((d) => obj(obj(d).destination))));
+}
+
+export const virtualServiceGateways: TrustmeshStackPolicy = {
+    name: "mesh-virtual-service-gateways-exist",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that every gateway a VirtualService binds to (other than `mesh`) is a Gateway in the stack.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const gateways = objectsOf(args.resources, (t) => kind(t, "Gateway"));
+        if (gateways.some((g) => !g.namespace || !g.name)) return; // unknown: cannot judge
+        const known = new Set(gateways.map((g) => `${g.namespace}/${g.name}`));
+        for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
+            if (!vs.namespace) continue;
+            const refs = [...arr(vs.spec.gateways), ...["http", "tls", "tcp"].flatMap((p) => arr(vs.spec[p]).flatMap((route) => arr(obj(route).match).flatMap((m) => arr(obj(m).gateways))))];
+            for (const ref of new Set(refs.filter((g): g is string => typeof g === "string" && g !== "mesh"))) {
+                const key = ref.includes("/") ? ref : `${vs.namespace}/${ref}`;
+                if (!known.has(key)) reportViolation(`VirtualService "${vs.name}" binds to gateway ${ref} (${key}), which does not exist; create the Gateway or fix spec.gateways.`, vs.r.urn);
+            }
+        }
+    },
+};
+
+export const destinationRuleSubsets: TrustmeshStackPolicy = {
+    name: "mesh-destination-rule-subsets-exist",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that every subset a VirtualService routes to is defined by a DestinationRule for that host.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const rules = objectsOf(args.resources, (t) => kind(t, "DestinationRule"));
+        if (rules.some((r) => !r.namespace)) return;
+        const subsets = new Map<string, Set<string>>();
+        for (const rule of rules) {
+            if (typeof rule.spec.host !== "string") continue;
+            const host = fqdn(rule.spec.host, rule.namespace);
+            const set = subsets.get(host) ?? new Set<string>();
+            for (const s of arr(rule.spec.subsets)) if (typeof obj(s).name === "string") set.add(s.name);
+            subsets.set(host, set);
+        }
+        for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
+            if (!vs.namespace) continue;
+            for (const d of destinations(vs.spec)) {
+                if (typeof d.subset !== "string" || typeof d.host !== "string") continue;
+                const host = fqdn(d.host, vs.namespace);
+                if (!subsets.get(host)?.has(d.subset)) {
+                    reportViolation(`VirtualService "${vs.name}" routes to subset ${d.subset} of ${d.host}, which no DestinationRule defines; add it to the host's DestinationRule spec.subsets.`, vs.r.urn);
+                }
+            }
+        }
+    },
+};
+
+export const serviceEntryPorts: TrustmeshStackPolicy = {
+    name: "mesh-service-entry-ports-agree",
+    domain: "mesh",
+    severity: "medium",
+    description: "Checks that a VirtualService routing to a ServiceEntry host uses a port the ServiceEntry declares.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const ports = new Map<string, Set<number>>();
+        for (const se of objectsOf(args.resources, (t) => kind(t, "ServiceEntry"))) {
+            const numbers = arr(se.spec.ports).map((p) => obj(p).number).filter((n): n is number => typeof n === "number");
+            for (const host of arr(se.spec.hosts)) {
+                if (typeof host !== "string") continue;
+                const set = ports.get(host) ?? new Set<number>();
+                numbers.forEach((n) => set.add(n));
+                ports.set(host, set);
+            }
+        }
+        for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
+            for (const d of destinations(vs.spec)) {
+                const declared = typeof d.host === "string" ? ports.get(d.host) : undefined;
+                const port = obj(d.port).number;
+                if (declared && declared.size > 0 && typeof port === "number" && !declared.has(port)) {
+                    reportViolation(`VirtualService "${vs.name}" routes to ${d.host}:${port}, but its ServiceEntry declares ports ${[...declared].join(", ")}; align the two.`, vs.r.urn);
+                }
+            }
+            const meshBound = arr(vs.spec.gateways).length === 0 || arr(vs.spec.gateways).includes("mesh");
+            if (!meshBound) continue;
+            for (const host of arr(vs.spec.hosts)) {
+                const declared = typeof host === "string" ? ports.get(host) : undefined;
+                if (!declared || declared.size === 0) continue;
+                for (const proto of ["http", "tls", "tcp"]) {
+                    for (const route of arr(vs.spec[proto])) {
+                        for (const m of arr(obj(route).match)) {
+                            const gws = arr(obj(m).gateways);
+                            if (gws.length > 0 && !gws.includes("mesh")) continue;
+                            if (typeof obj(m).port === "number" && !declared.has(m.port)) {
+                                reportViolation(`VirtualService "${vs.name}" matches ${host} on port ${m.port}, which its ServiceEntry does not declare (${[...declared].join(", ")}).`, vs.r.urn);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    },
+};
+
+/** Labels and namespace of every gateway install: workloads' pod labels and Istio `gateway` Helm releases. */
+function installedGateways(resources: PolicyResource[]): { labels: Record<string, string>; namespace?: string }[] | undefined {
+    const installs: { labels: Record<string, string>; namespace?: string }[] = [];
+    let anyInstall = false;
+    for (const r of resources) {
+        if (workloadTypes.includes(r.type) && podSpecOf(r.type, r.props)) {
+            anyInstall = true;
+            installs.push({ labels: obj(podMetadataOf(r.type, r.props).labels), namespace: metadataOf(r.props).namespace });
+        }
+        if (/^kubernetes:helm\.sh\/v\d+:Release$/.test(r.type)) {
+            anyInstall = true;
+            const props = obj(r.props);
+            if (typeof props.chart !== "string" || !/(^|\/)gateway$/.test(props.chart)) continue;
+            const release = typeof props.name === "string" ? props.name : r.name;
+            const values = obj(props.values);
+            installs.push({
+                labels: { app: release, istio: release.replace(/^istio-/, ""), ...obj(values.labels) },
+                namespace: typeof props.namespace === "string" ? props.namespace : undefined,
+            });
+        }
+    }
+    return anyInstall ? installs : undefined;
+}
+
+export const gatewaySelector: TrustmeshStackPolicy = {
+    name: "mesh-gateway-selector-matches",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that every Gateway's selector matches an installed gateway (a workload's pod labels or an Istio gateway Helm release).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const installs = installedGateways(args.resources);
+        if (!installs) return; // nothing installs workloads here (e.g. `check` on mesh objects alone)
+        for (const gw of objectsOf(args.resources, (t) => kind(t, "Gateway"))) {
+            if (isUnknownField(gw.spec, "selector")) continue;
+            const selector = obj(gw.spec.selector);
+            const entries = Object.entries(selector);
+            if (entries.length === 0) continue;
+            if (!installs.some((i) => entries.every(([k, v]) => i.labels[k] === v))) {
+                reportViolation(`Gateway "${gw.name}" selects ${entries.map(([k, v]) => `${k}=${v}`).join(",")}, which matches no installed gateway; fix spec.selector or install the gateway.`, gw.r.urn);
+            }
+        }
+    },
+};
+
+export const credentialNameResolves: TrustmeshStackPolicy = {
+    name: "mesh-credential-name-resolves",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that every credentialName names a Certificate's Secret (or a Secret) in the gateway's namespace, and that the Certificate's DNS names contain the Gateway server's hosts.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const certificates = objectsOf(args.resources, (t) => isKind(t, "cert-manager.io", "Certificate"));
+        const secrets = objectsOf(args.resources, (t) => isKind(t, "core", "Secret"));
+        if ([...certificates, ...secrets].some((c) => !c.namespace)) return;
+        const certFor = (ns: string, secretName: string) => certificates.find((c) => c.namespace === ns && c.spec.secretName === secretName);
+        const secretIn = (ns: string, name: string) => secrets.some((s) => s.namespace === ns && s.name === name);
+        const judge = (owner: Obj, credentialName: string, hosts: string[], where: string) => {
+            const ns = owner.namespace!;
+            const cert = certFor(ns, credentialName);
+            if (!cert) {
+                if (!secretIn(ns, credentialName)) {
+                    reportViolation(`${where} uses credentialName ${credentialName}, but no Certificate writes that Secret in namespace ${ns}; issue one there (the proxy reads the Secret from its own namespace).`, owner.r.urn);
+                }
+                return;
+            }
+            const names = arr(cert.spec.dnsNames).filter((n): n is string => typeof n === "string");
+            for (const host of hosts) {
+                if (host === "*" || names.some((n) => dnsNameCovers(n, host))) continue;
+                reportViolation(`${where} serves host ${host} with credentialName ${credentialName}, but Certificate "${cert.name}" covers only ${names.join(", ") || "no DNS names"}; add the host to its dnsNames.`, owner.r.urn);
+            }
+        };
+        for (const gw of objectsOf(args.resources, (t) => kind(t, "Gateway"))) {
+            if (!gw.namespace) continue;
+            arr(gw.spec.servers).forEach((s, i) => {
+                const tls = obj(obj(s).tls);
+                if (typeof tls.credentialName !== "string" || tls.credentialName === "") return;
+                const hosts = arr(s.hosts).filter((h): h is string => typeof h === "string").map((h) => (h.includes("/") ? h.slice(h.indexOf("/") + 1) : h));
+                judge(gw, tls.credentialName, hosts, `Gateway "${gw.name}" spec.servers[${i}]`);
+            });
+        }
+        for (const dr of objectsOf(args.resources, (t) => kind(t, "DestinationRule"))) {
+            if (!dr.namespace) continue;
+            for (const { where, tls } of destinationRuleTls(dr.spec)) {
+                if (typeof tls.credentialName === "string" && tls.credentialName !== "") judge(dr, tls.credentialName, [], `DestinationRule "${dr.name}" ${where}`);
+            }
+        }
+    },
+};
+
+export const meshPolicies = [
+    peerAuthenticationStrict,
+    destinationRuleTlsDisable,
+    mutualCredential,
+    gatewayMutual,
+    gatewayHttpsRedirect,
+    virtualServiceGateways,
+    destinationRuleSubsets,
+    serviceEntryPorts,
+    gatewaySelector,
+    credentialNameResolves,
+];
