@@ -23,6 +23,7 @@ export interface ClusterPki {
     internalIssuer: IssuerRef;
     /** ClusterIssuer for bootstrapping only. */
     selfSignedIssuer: IssuerRef;
+    selfSigned: SelfSignedIssuer;
     /** Let's Encrypt ClusterIssuer for public names, when ACME is configured and a solver exists. */
     acmeIssuer?: IssuerRef;
     trustManager: TrustManager;
@@ -126,6 +127,7 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
         intermediateCa,
         internalIssuer: { name: "internal-ca", kind: "ClusterIssuer" },
         selfSignedIssuer: { name: "selfsigned-bootstrap", kind: "ClusterIssuer" },
+        selfSigned,
         acmeIssuer: acmeArgs ? { name: `letsencrypt-${acmeArgs.server}`, kind: "ClusterIssuer" } : undefined,
         trustManager,
         reloader,
@@ -174,7 +176,7 @@ function acmeIssuerArgs(config: EnvironmentConfig, cluster: ClusterTarget, bindi
         };
     }
     if (acme.http01IngressClassName) return { ...base, dns01Provider: "none" };
-    pulumi.log.warn(
+    void pulumi.log.warn(
         `pki: no Let's Encrypt issuer on ${cluster.key}: DNS01 needs the cluster's workload identity` +
             (cluster.cloud === "azure" ? " and trustmesh:pki.acme.azureDnsZone/azureDnsResourceGroup" : "") +
             ", or set trustmesh:pki.acme.http01IngressClassName",
