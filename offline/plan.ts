@@ -109,7 +109,7 @@ export async function planStackFile(file: StackFile, options: Pick<PlanOptions, 
 export function policySubjects(resources: RecordedResource[]) {
     return resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
-        .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.rawInputs, protect: r.protect, parent: r.parent, provider: r.provider, dependencies: r.dependencies }));
+        .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.rawInputs, protect: r.protect, parent: r.parent, provider: r.provider, dependencies: r.dependencies, secretPaths: r.secretPaths }));
 }
 
 /** 1 when a mandatory policy failed or an object does not match its schema, else 0. */

@@ -1,5 +1,6 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { allPolicies } from "../policy/registry";
+import { secretPathsKey } from "../policy/secrets";
 import { isStackPolicy, type EnforcementLevel, type TrustmeshPackConfig, type TrustmeshPolicy } from "../policy/types";
 
 /** Something a policy judges: a resource the program registered, or an object from a YAML file. */
@@ -12,6 +13,12 @@ export interface PolicySubject {
     parent?: string;
     provider?: string;
     dependencies?: string[];
+    /**
+     * Dotted paths of the inputs that are Pulumi secrets (the engine's `secretPaths`). Given to the
+     * policies under the symbol `secretPathsKey` (policy/secrets.ts); left out (plain YAML), the
+     * secrets checks are not applicable.
+     */
+    secretPaths?: string[];
 }
 
 export interface PolicyViolation {
@@ -75,7 +82,7 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
         for (const { subject, resource } of policyResources) {
             const args: ResourceValidationArgs = {
                 type: subject.type,
-                props: subject.props,
+                props: resource.props,
                 urn: subject.urn,
                 name: subject.name,
                 opts: resource.opts,
@@ -90,6 +97,59 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
         }
     }
     return violations;
+}
+
+export interface Remediation {
+    policy: string;
+    urn: string;
+    /** The props the policy's remediateResource returned: what `pulumi up` would send with `remediate` enforcement. */
+    props: Record<string, any>;
+}
+
+/**
+ * Runs the remediations of the given policies (each policy that has `remediateResource`) over the
+ * subjects, in pack order, each seeing the previous one's output, as the Pulumi engine applies them
+ * before validation. Returns the remediated props per subject (unchanged subjects keep theirs) and
+ * what each policy changed. Validation (`runPolicies`) is separate: the plan and `check` report the
+ * violation and this shows the fix; nothing is applied unless the caller uses the result.
+ */
+export function remediate(subjects: PolicySubject[], options: Pick<PolicyRunOptions, "config" | "policies"> = {}): { subjects: PolicySubject[]; remediations: Remediation[] } {
+    const policies = options.policies ?? allPolicies;
+    const config = options.config ?? {};
+    const remediations: Remediation[] = [];
+    const out = subjects.map((subject) => {
+        let props = subject.props;
+        for (const policy of policies) {
+            if (isStackPolicy(policy) || !policy.remediateResource) continue;
+            const resource = toPolicyResource({ ...subject, props });
+            const args: ResourceValidationArgs = {
+                type: subject.type,
+                props: resource.props,
+                urn: subject.urn,
+                name: subject.name,
+                opts: resource.opts,
+                stackTags: new Map(),
+                isType: resource.isType,
+                asType: resource.asType as unknown as ResourceValidationArgs["asType"],
+                getConfig: <T extends object>() => config as T,
+                notApplicable: notApplicable,
+            };
+            let result: unknown;
+            try {
+                result = policy.remediateResource(args);
+            } catch (error) {
+                if (error instanceof NotApplicable) continue;
+                throw new Error(`remediation ${policy.name} crashed: ${(error as Error).message}`, { cause: error });
+            }
+            if (result instanceof Promise) throw new Error(`remediation ${policy.name} is asynchronous; the offline runner needs synchronous policies`);
+            if (result && typeof result === "object") {
+                props = result as Record<string, any>;
+                remediations.push({ policy: policy.name, urn: subject.urn, props });
+            }
+        }
+        return props === subject.props ? subject : { ...subject, props };
+    });
+    return { subjects: out, remediations };
 }
 
 function notApplicable(reason?: string): never {
@@ -108,11 +168,20 @@ function invoke(fn: () => unknown, policyName: string): void {
     }
 }
 
+/** The subject's props, with its secret paths attached (non-enumerable) when known. */
+function propsWithSecrets(subject: PolicySubject): Record<string, any> {
+    if (!subject.secretPaths || !subject.props) return subject.props;
+    const props = { ...subject.props };
+    Object.defineProperty(props, secretPathsKey, { value: [...subject.secretPaths], enumerable: false });
+    return props;
+}
+
 function toPolicyResource(subject: PolicySubject): PolicyResource {
+    const props = propsWithSecrets(subject);
     const isType = (cls: { new (...rest: any[]): any }) => (cls as unknown as { __pulumiType?: string }).__pulumiType === subject.type;
     return {
         type: subject.type,
-        props: subject.props,
+        props,
         urn: subject.urn,
         name: subject.name,
         opts: {
@@ -126,6 +195,6 @@ function toPolicyResource(subject: PolicySubject): PolicyResource {
         dependencies: [],
         propertyDependencies: {},
         isType: isType as PolicyResource["isType"],
-        asType: ((cls: { new (...rest: any[]): any }) => (isType(cls) ? subject.props : undefined)) as PolicyResource["asType"],
+        asType: ((cls: { new (...rest: any[]): any }) => (isType(cls) ? props : undefined)) as PolicyResource["asType"],
     };
 }

@@ -40,8 +40,10 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
             description: p.description,
         }));
         for (const p of catalogue) log(`${p.name.padEnd(44)} ${p.domain.padEnd(18)} ${p.severity.padEnd(8)} ${p.enforcementLevel.padEnd(9)} ${p.description}`);
-        log(`${catalogue.length} policies`);
-        if (options.json) writeJsonFile(options.json, { policies: catalogue });
+        const domains: Record<string, number> = {};
+        for (const p of catalogue) domains[p.domain] = (domains[p.domain] ?? 0) + 1;
+        log(`${catalogue.length} policies: ${Object.entries(domains).map(([d, n]) => `${d} ${n}`).join(", ")}`);
+        if (options.json) writeJsonFile(options.json, { policies: catalogue, domains });
         return ExitCode.clean;
     }
     if (paths.length === 0) {
