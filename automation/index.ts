@@ -37,8 +37,8 @@ export const projectName = "trustmesh";
 /** The policy pack folder, attached to every preview and up. */
 export const policyPackDir = path.resolve(__dirname, "..", "policy");
 
-/** Config paths whose values are secrets: the section holding one is set as a secret. */
-export const defaultSecretPaths = ["azure.keyVault.secrets"] as const;
+/** Config paths whose values are secrets (the schema's secret fields): the section holding one is set as a secret. */
+export const defaultSecretPaths = ["azure.keyVault.secrets", "mesh.example.rootPassword"] as const;
 
 export type EnvironmentOperation = "preview" | "up" | "refresh" | "destroy";
 
@@ -69,7 +69,7 @@ export interface EnvironmentStackOptions {
     config: EnvironmentConfigInput;
     /**
      * Dotted config paths whose values are secrets; the section holding a non-empty one is set as a
-     * secret config key. @default - the Key Vault secrets (`azure.keyVault.secrets`)
+     * secret config key. @default - the Key Vault secrets and the example's MySQL root password (defaultSecretPaths)
      */
     secretPaths?: readonly string[];
     /** Provider config such as `gcp:project` or `azure-native:location`. @default {} */

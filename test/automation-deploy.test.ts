@@ -6,10 +6,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { resolvePulumiCommand, type AutomationDependencies, type EnvironmentStack } from "../automation";
 import { DeployExitCode, deployCli, secretEnvVar, secureValues } from "../automation/cli/deploy";
-import { readStackFile } from "../offline/stackFile";
+import { parseStackFile, readStackFile } from "../offline/stackFile";
 import { captureOutput, tempStack } from "./helpers/stacks";
 
 const secretVar = "TRUSTMESH_SECRET_AZURE_KEYVAULT_SECRETS_DB_PASSWORD";
+/** Every encrypted value of the dev stack file, given in the environment as deploy expects. */
+const devSecretsEnv: NodeJS.ProcessEnv = Object.fromEntries(secureValues(readStackFile("dev")).map((s) => [s.envVar, "s3cret-from-the-environment"]));
 
 function fakeDeps(onCall: (op: string) => void = () => undefined) {
     const seen = { ops: [] as string[], configs: [] as ConfigMap[], resolved: 0 };
@@ -31,7 +33,7 @@ function fakeDeps(onCall: (op: string) => void = () => undefined) {
     return { seen, dependencies };
 }
 
-async function deploy(argv: string[], dependencies: AutomationDependencies, env: NodeJS.ProcessEnv = { [secretVar]: "s3cret" }) {
+async function deploy(argv: string[], dependencies: AutomationDependencies, env: NodeJS.ProcessEnv = devSecretsEnv) {
     const io = captureOutput();
     const written: string[] = [];
     const workRoot = mkdtempSync(path.join(tmpdir(), "deploy-"));
@@ -70,8 +72,20 @@ describe("npm run deploy", function () {
         assert.equal(result.code, 2);
         assert.match(result.err, new RegExp(`${secretVar} for trustmesh:azure\\.keyVault\\.secrets\\.db-password`));
         assert.equal(seen.resolved, 0);
-        assert.deepEqual(secureValues(readStackFile("dev")), [{ path: "trustmesh:azure.keyVault.secrets.db-password", envVar: secretVar }]);
-        assert.equal(secretEnvVar("azure-native:clientSecret"), "TRUSTMESH_SECRET_AZURE_NATIVE_CLIENTSECRET");
+        const partial = await deploy(["--stack", "dev", "--preview"], dependencies, { [secretVar]: "s3cret-from-the-environment" });
+        assert.equal(partial.code, 2);
+        assert.doesNotMatch(partial.err, new RegExp(secretVar), "only the missing ones are listed");
+
+        const file = parseStackFile(
+            "t",
+            "config:\n  gcp:project: p\n  azure-native:clientSecret:\n    secure: v1:abc\n  trustmesh:namespaces:\n    - name: a\n      note:\n        secure: v1:def\n",
+            "Pulumi.t.yaml",
+        );
+        assert.deepEqual(secureValues(file), [
+            { path: "azure-native:clientSecret", envVar: "TRUSTMESH_SECRET_AZURE_NATIVE_CLIENTSECRET" },
+            { path: "trustmesh:namespaces[0].note", envVar: "TRUSTMESH_SECRET_NAMESPACES_0_NOTE" },
+        ]);
+        assert.equal(secretEnvVar("trustmesh:mesh.example.rootPassword"), "TRUSTMESH_SECRET_MESH_EXAMPLE_ROOTPASSWORD");
     });
 
     it("prints how to install the Pulumi CLI and exits 1 when it is missing", async () => {
@@ -92,7 +106,7 @@ describe("npm run deploy", function () {
         assert.match(result.out, /deploy: preview of stack "dev" succeeded \(create 2\)/);
         const config = seen.configs[0]!;
         assert.equal(config["trustmesh:azure"]!.secret, true);
-        assert.equal(JSON.parse(config["trustmesh:azure"]!.value).keyVault.secrets["db-password"], "s3cret");
+        assert.equal(JSON.parse(config["trustmesh:azure"]!.value).keyVault.secrets["db-password"], "s3cret-from-the-environment");
         assert.deepEqual(config["gcp:project"], { value: "trustmesh-dev", secret: false });
         assert.equal(config["trustmesh:gcp"]!.secret, false);
     });
