@@ -160,7 +160,7 @@ function assertLinksAgree(config: EnvironmentConfig, manifests: Manifest[]): voi
         // The server's ingress gateway declares the link port itself (no Service patch).
         const ingressRelease = releaseOn(manifests, server, "ingress-gateway");
         assert.ok(
-            ingressRelease.inputs.values.service.ports.some((p: { port: number; targetPort: number }) => p.port === link.linkPort && p.targetPort === link.linkPort),
+            (ingressRelease.inputs.values as any).service.ports.some((p: { port: number; targetPort: number }) => p.port === link.linkPort && p.targetPort === link.linkPort),
             `${L}: link port ${link.linkPort} declared on the ${server} ingress gateway`,
         );
     }
