@@ -1,5 +1,5 @@
 import type { TrustmeshResourcePolicy } from "./types";
-import { arr, isOpenCidr, isUnknownField, obj } from "./values";
+import { arr, isOpenCidr, isUnknownField, isUnknownPath, obj } from "./values";
 
 /**
  * AKS hardening (seed 003 with Workload Identity instead of aad-pod-identity, and the CIS AKS benchmark),
@@ -45,13 +45,13 @@ export const kubernetesRbac = aksPolicy("aks-kubernetes-rbac", "critical", "Chec
 });
 
 export const oidcIssuer = aksPolicy("aks-oidc-issuer", "high", "Checks that the AKS OIDC issuer is on (oidcIssuerProfile.enabled), which Workload Identity federation needs.", (p, report) => {
-    if (isUnknownField(obj(p.oidcIssuerProfile), "enabled")) return;
+    if (isUnknownPath(p, "oidcIssuerProfile.enabled")) return;
     if (obj(p.oidcIssuerProfile).enabled !== true) report("set oidcIssuerProfile.enabled: true.");
 });
 
 export const workloadIdentity = aksPolicy("aks-workload-identity", "high", "Checks that AKS Workload Identity is on (securityProfile.workloadIdentity.enabled).", (p, report) => {
     const wi = obj(obj(p.securityProfile).workloadIdentity);
-    if (isUnknownField(wi, "enabled")) return;
+    if (isUnknownPath(p, "securityProfile.workloadIdentity.enabled")) return;
     if (wi.enabled !== true) report("set securityProfile.workloadIdentity.enabled: true so pods get Entra ID tokens without secrets.");
 });
 
@@ -83,7 +83,7 @@ export const apiServerAccess = aksPolicy(
 
 export const autoUpgrade = aksPolicy("aks-auto-upgrade", "medium", "Checks that AKS has an auto-upgrade channel (autoUpgradeProfile.upgradeChannel not none) and node OS upgrades on.", (p, report) => {
     const profile = obj(p.autoUpgradeProfile);
-    if (isUnknownField(profile, "upgradeChannel")) return;
+    if (isUnknownPath(p, "autoUpgradeProfile.upgradeChannel")) return;
     const channel = typeof profile.upgradeChannel === "string" ? profile.upgradeChannel.toLowerCase() : undefined;
     if (!channel || channel === "none") report(`autoUpgradeProfile.upgradeChannel is ${profile.upgradeChannel ?? "<unset>"}; set "patch" or "stable".`);
     const os = typeof profile.nodeOSUpgradeChannel === "string" ? profile.nodeOSUpgradeChannel.toLowerCase() : undefined;
@@ -95,13 +95,14 @@ export const keyVaultRotation = aksPolicy(
     "medium",
     "Checks that the AKS Key Vault secrets-provider add-on, when on, rotates secrets (addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation).",
     (p, report) => {
+        if (isUnknownField(p, "addonProfiles")) return;
         const addons = obj(p.addonProfiles);
         const key = Object.keys(addons).find((k) => k.toLowerCase() === "azurekeyvaultsecretsprovider");
         if (!key) return;
         const addon = obj(addons[key]);
         if (addon.enabled !== true) return;
         const config = obj(addon.config);
-        if (isUnknownField(config, "enableSecretRotation")) return;
+        if (isUnknownPath(addon, "config.enableSecretRotation")) return;
         if (String(config.enableSecretRotation).toLowerCase() !== "true") {
             report(`set addonProfiles.${key}.config.enableSecretRotation: "true" so rotated Key Vault secrets reach the pods.`);
         }

@@ -1,6 +1,6 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import type { TrustmeshResourcePolicy } from "./types";
-import { arr, isOpenCidr, isUnknownField, obj, packConfig, packConfigSchema } from "./values";
+import { arr, isOpenCidr, isUnknownField, isUnknownPath, obj, packConfig, packConfigSchema } from "./values";
 
 /**
  * GKE hardening (the deploy part of seed 002, and the CIS GKE benchmark), on `gcp:container/cluster:Cluster`
@@ -14,17 +14,26 @@ export const nodePoolType = "gcp:container/nodePool:NodePool";
 const isCluster = (args: ResourceValidationArgs) => args.type === clusterType;
 
 /** The node configs of a resource: a NodePool's, or a Cluster's default node config and inline node pools. */
-function nodeConfigs(args: ResourceValidationArgs): { where: string; pool: Record<string, any>; nodeConfig: Record<string, any> | undefined }[] {
+interface NodeView {
+    where: string;
+    /** The node pool (management settings); {} for the cluster's default node config. */
+    pool: Record<string, any>;
+    nodeConfig: Record<string, any> | undefined;
+    /** The object holding `nodeConfig`, to tell an unknown node config from a missing one. */
+    holder: Record<string, any>;
+}
+
+function nodeConfigs(args: ResourceValidationArgs): NodeView[] {
     const props = obj(args.props);
     if (args.type === nodePoolType) {
-        return [{ where: "the node pool", pool: props, nodeConfig: props.nodeConfig ?? undefined }];
+        return [{ where: "the node pool", pool: props, nodeConfig: props.nodeConfig ?? undefined, holder: props }];
     }
     if (args.type !== clusterType) return [];
-    const list: { where: string; pool: Record<string, any>; nodeConfig: Record<string, any> | undefined }[] = [];
+    const list: NodeView[] = [];
     // Autopilot manages nodes itself; a cluster that removes its default pool has no default nodes.
     if (props.enableAutopilot === true) return [];
-    if (props.nodeConfig && props.removeDefaultNodePool !== true) list.push({ where: "the cluster's nodeConfig", pool: {}, nodeConfig: props.nodeConfig });
-    arr(props.nodePools).forEach((pool, i) => list.push({ where: `nodePools[${i}]`, pool: obj(pool), nodeConfig: obj(pool).nodeConfig ?? undefined }));
+    if (props.nodeConfig && props.removeDefaultNodePool !== true) list.push({ where: "the cluster's nodeConfig", pool: {}, nodeConfig: props.nodeConfig, holder: props });
+    arr(props.nodePools).forEach((pool, i) => list.push({ where: `nodePools[${i}]`, pool: obj(pool), nodeConfig: obj(pool).nodeConfig ?? undefined, holder: obj(pool) }));
     return list;
 }
 
@@ -53,7 +62,7 @@ function nodePolicy(
     name: string,
     severity: TrustmeshResourcePolicy["severity"],
     description: string,
-    check: (node: { where: string; pool: Record<string, any>; nodeConfig: Record<string, any> | undefined }, report: (message: string) => void) => void,
+    check: (node: NodeView, report: (message: string) => void) => void,
 ): TrustmeshResourcePolicy {
     return {
         name,
@@ -69,7 +78,7 @@ function nodePolicy(
 
 export const privateNodes = clusterPolicy("gke-private-nodes", "high", "Checks that GKE nodes have private IPs only (privateClusterConfig.enablePrivateNodes).", (p, report) => {
     const config = obj(p.privateClusterConfig);
-    if (isUnknownField(p, "privateClusterConfig") || isUnknownField(config, "enablePrivateNodes")) return;
+    if (isUnknownPath(p, "privateClusterConfig.enablePrivateNodes")) return;
     if (config.enablePrivateNodes !== true) report("set privateClusterConfig.enablePrivateNodes: true so nodes get no public IP (egress through Cloud NAT).");
 });
 
@@ -92,7 +101,7 @@ export const authorizedNetworks = clusterPolicy(
 );
 
 export const workloadIdentity = clusterPolicy("gke-workload-identity", "high", "Checks that GKE Workload Identity is on (workloadIdentityConfig.workloadPool).", (p, report) => {
-    if (isUnknownField(p, "workloadIdentityConfig") || isUnknownField(obj(p.workloadIdentityConfig), "workloadPool")) return;
+    if (isUnknownPath(p, "workloadIdentityConfig.workloadPool")) return;
     const pool = obj(p.workloadIdentityConfig).workloadPool;
     if (typeof pool !== "string" || !pool.endsWith(".svc.id.goog")) report('set workloadIdentityConfig.workloadPool: "<project>.svc.id.goog" so pods get Google identities without keys.');
 });
@@ -101,8 +110,8 @@ export const metadataServer = nodePolicy(
     "gke-metadata-server",
     "high",
     "Checks that GKE nodes run the GKE metadata server (workloadMetadataConfig.mode GKE_METADATA), which hides the node's credentials from pods.",
-    ({ where, nodeConfig }, report) => {
-        if (nodeConfig && isUnknownField(obj(nodeConfig.workloadMetadataConfig), "mode")) return;
+    ({ where, nodeConfig, holder }, report) => {
+        if (isUnknownPath(holder, "nodeConfig.workloadMetadataConfig.mode")) return;
         if (obj(obj(nodeConfig).workloadMetadataConfig).mode !== "GKE_METADATA") report(`${where} must set nodeConfig.workloadMetadataConfig.mode: GKE_METADATA.`);
     },
 );
@@ -115,9 +124,9 @@ export const secureBoot = nodePolicy(
     "gke-secure-boot",
     "medium",
     "Checks that GKE nodes boot with Secure Boot and integrity monitoring (nodeConfig.shieldedInstanceConfig).",
-    ({ where, nodeConfig }, report) => {
+    ({ where, nodeConfig, holder }, report) => {
         const shielded = obj(obj(nodeConfig).shieldedInstanceConfig);
-        if (isUnknownField(shielded, "enableSecureBoot")) return;
+        if (isUnknownPath(holder, "nodeConfig.shieldedInstanceConfig.enableSecureBoot")) return;
         if (shielded.enableSecureBoot !== true) report(`${where} must set nodeConfig.shieldedInstanceConfig.enableSecureBoot: true.`);
         if (shielded.enableIntegrityMonitoring === false) report(`${where} must not set nodeConfig.shieldedInstanceConfig.enableIntegrityMonitoring: false.`);
     },
@@ -141,7 +150,7 @@ export const networkPolicy = clusterPolicy("gke-network-policy", "high", "Checks
 
 export const releaseChannel = clusterPolicy("gke-release-channel", "medium", "Checks that the GKE cluster is enrolled in a release channel (REGULAR, STABLE, RAPID or EXTENDED).", (p, report) => {
     const channel = obj(p.releaseChannel).channel;
-    if (isUnknownField(obj(p.releaseChannel), "channel")) return;
+    if (isUnknownPath(p, "releaseChannel.channel")) return;
     if (!["REGULAR", "STABLE", "RAPID", "EXTENDED"].includes(channel)) report(`releaseChannel.channel is ${channel ?? "<unset>"}; set REGULAR or STABLE so the control plane and nodes get security patches.`);
 });
 
@@ -162,8 +171,8 @@ export const nodeServiceAccount = nodePolicy(
     "gke-node-service-account",
     "high",
     "Checks that GKE nodes run as their own least-privilege service account, not the Compute Engine default one.",
-    ({ where, nodeConfig }, report) => {
-        if (nodeConfig && isUnknownField(nodeConfig, "serviceAccount")) return;
+    ({ where, nodeConfig, holder }, report) => {
+        if (isUnknownPath(holder, "nodeConfig.serviceAccount")) return;
         const sa = obj(nodeConfig).serviceAccount;
         if (sa === undefined || sa === null || isDefaultComputeServiceAccount(sa)) {
             report(`${where} must set nodeConfig.serviceAccount to a dedicated service account with only the logging/monitoring roles, not the Compute Engine default.`);
@@ -197,7 +206,7 @@ export const binaryAuthorization = clusterPolicy(
     (p, report, args) => {
         if (packConfig(args.getConfig).environment !== "prod") return;
         const config = obj(p.binaryAuthorization);
-        if (isUnknownField(config, "evaluationMode")) return;
+        if (isUnknownPath(p, "binaryAuthorization.evaluationMode")) return;
         if (config.evaluationMode !== "PROJECT_SINGLETON_POLICY_ENFORCE" && config.enabled !== true) {
             report('prod clusters must set binaryAuthorization.evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" so only attested images run.');
         }

@@ -1,5 +1,5 @@
 import type { TrustmeshResourcePolicy } from "./types";
-import { arr, isUnknownField, obj, packConfig, packConfigSchema } from "./values";
+import { arr, isUnknownField, isUnknownPath, obj, packConfig, packConfigSchema } from "./values";
 
 /**
  * Azure Key Vault (seed 003): `azure-native:keyvault:Vault` inputs (`properties.*`) and
@@ -56,7 +56,7 @@ export const publicNetwork = vaultPolicy(
     "Checks that a prod Key Vault is not open to the internet: publicNetworkAccess Disabled, or networkAcls.defaultAction Deny.",
     (p, report, environment) => {
         if (environment !== "prod") return;
-        if (isUnknownField(p, "publicNetworkAccess") || isUnknownField(obj(p.networkAcls), "defaultAction")) return;
+        if (isUnknownField(p, "publicNetworkAccess") || isUnknownPath(p, "networkAcls.defaultAction")) return;
         const disabled = typeof p.publicNetworkAccess === "string" && p.publicNetworkAccess.toLowerCase() === "disabled";
         const denied = typeof obj(p.networkAcls).defaultAction === "string" && p.networkAcls.defaultAction.toLowerCase() === "deny";
         if (!disabled && !denied) report('prod vaults must set properties.publicNetworkAccess: "Disabled" or properties.networkAcls.defaultAction: "Deny" with the allowed networks listed.');

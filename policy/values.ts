@@ -65,3 +65,19 @@ export function durationSeconds(value: unknown): number | undefined {
 export function cloneData<T>(value: T): T {
     return JSON.parse(JSON.stringify(value ?? null)) as T;
 }
+
+/**
+ * True when any field along a dotted path is unknown (present but undefined), e.g.
+ * `isUnknownPath(props, "securityProfile.workloadIdentity.enabled")` is true when securityProfile as a
+ * whole is an unknown Output. An absent or null step ends the walk: that is "missing", not unknown.
+ */
+export function isUnknownPath(root: unknown, path: string): boolean {
+    let current: unknown = root;
+    for (const key of path.split(".")) {
+        if (isUnknownField(current, key)) return true;
+        if (!current || typeof current !== "object") return false;
+        current = (current as Record<string, unknown>)[key];
+        if (current === null || current === undefined) return false;
+    }
+    return false;
+}
