@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import * as path from "node:path";
 import { ConfigError } from "../../stacks/config";
+import { writeFileSync } from "node:fs";
+import { environmentDiagram } from "../diagram";
 import { planExitCode, planJson, planStack, writeManifests, type PlanResult } from "../plan";
 import { StackFileError } from "../stackFile";
 import { countTable, ExitCode, violationLines, writeJsonFile } from "./output";
@@ -10,6 +12,7 @@ interface PlanCliOptions {
     json?: string;
     out?: string;
     stacksDir?: string;
+    diagram?: string;
 }
 
 /** `npm run plan -- [--stack <name>] [--json <file>] [--out <dir>]`: returns the exit code. */
@@ -20,6 +23,7 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
         .option("--json <file>", "also write the plan as JSON to this file")
         .option("--out <dir>", "folder for the rendered manifests, one subfolder per cluster (default: plan-out/<stack>)")
         .option("--stacks-dir <dir>", "folder holding the Pulumi.<stack>.yaml files (default: the project's stacks/)")
+        .option("--diagram <file>", "also write a Mermaid diagram of the environment (clusters, gateways, links, issuers, identities, Key Vault)")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
     let options: PlanCliOptions;
@@ -48,6 +52,10 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
     if (options.json) writeJsonFile(options.json, planJson(result));
     for (const line of summaryLines(result, outDir, written.length)) log(line);
     if (options.json) log(`plan JSON written to ${options.json}`);
+    if (options.diagram) {
+        writeFileSync(options.diagram, environmentDiagram(result.run.resources, `trustmesh environment "${result.stack}" (${result.config.environment}), from the offline plan`));
+        log(`Mermaid diagram written to ${options.diagram}`);
+    }
     return planExitCode(result);
 }
 
