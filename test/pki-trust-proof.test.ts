@@ -10,7 +10,6 @@ import "../offline/fakes/index";
 import * as x509 from "@peculiar/x509";
 import { runOffline, type OfflineRun } from "../offline/engine";
 import { planStack } from "../offline/plan";
-import { IntermediateCa } from "../components/intermediateCa";
 import { RootCa } from "../components/rootCa";
 
 interface Ca {
