@@ -59,6 +59,8 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
     });
     for (const { subject, resource } of policyResources) {
         if (subject.parent) resource.parent = byUrn.get(subject.parent);
+        // The provider tells clusters apart: stack policies resolve references within one cluster.
+        if (subject.provider) resource.provider = { type: "pulumi:providers", props: {}, urn: subject.provider, name: subject.provider.split("::")[3] ?? subject.provider };
         resource.dependencies = (subject.dependencies ?? []).map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => !!r);
     }
 

@@ -138,3 +138,11 @@ export function groupKindOf(type: string): string | undefined {
 export function isKind(type: string, group: string, kind: string): boolean {
     return groupKindOf(type) === `${group}/${kind}`;
 }
+
+/**
+ * The cluster a resource goes to, for stack policies that resolve references: the provider reference
+ * (one Kubernetes provider per cluster), or "" for plain manifests and the default provider.
+ */
+export function clusterOf(resource: { provider?: { urn?: string } }): string {
+    return resource.provider?.urn ?? "";
+}

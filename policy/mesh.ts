@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, metadataOf, podMetadataOf, podSpecOf, workloadTypes } from "./kubernetes";
+import { clusterOf, isKind, metadataOf, podMetadataOf, podSpecOf, workloadTypes } from "./kubernetes";
 import type { TrustmeshResourcePolicy, TrustmeshStackPolicy } from "./types";
 import { arr, isUnknownField, obj, packConfig, packConfigSchema } from "./values";
 
@@ -186,13 +186,13 @@ export const virtualServiceGateways: TrustmeshStackPolicy = {
     validateStack: (args, reportViolation) => {
         const gateways = objectsOf(args.resources, (t) => kind(t, "Gateway"));
         if (gateways.some((g) => !g.namespace || !g.name)) return; // unknown: cannot judge
-        const known = new Set(gateways.map((g) => `${g.namespace}/${g.name}`));
+        const known = new Set(gateways.map((g) => `${clusterOf(g.r)}|${g.namespace}/${g.name}`));
         for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
             if (!vs.namespace) continue;
             const refs = [...arr(vs.spec.gateways), ...["http", "tls", "tcp"].flatMap((p) => arr(vs.spec[p]).flatMap((route) => arr(obj(route).match).flatMap((m) => arr(obj(m).gateways))))];
             for (const ref of new Set(refs.filter((g): g is string => typeof g === "string" && g !== "mesh"))) {
                 const key = ref.includes("/") ? ref : `${vs.namespace}/${ref}`;
-                if (!known.has(key)) reportViolation(`VirtualService "${vs.name}" binds to gateway ${ref} (${key}), which does not exist; create the Gateway or fix spec.gateways.`, vs.r.urn);
+                if (!known.has(`${clusterOf(vs.r)}|${key}`)) reportViolation(`VirtualService "${vs.name}" binds to gateway ${ref} (${key}), which does not exist; create the Gateway or fix spec.gateways.`, vs.r.urn);
             }
         }
     },
@@ -210,7 +210,7 @@ export const destinationRuleSubsets: TrustmeshStackPolicy = {
         const subsets = new Map<string, Set<string>>();
         for (const rule of rules) {
             if (typeof rule.spec.host !== "string") continue;
-            const host = fqdn(rule.spec.host, rule.namespace);
+            const host = `${clusterOf(rule.r)}|${fqdn(rule.spec.host, rule.namespace)}`;
             const set = subsets.get(host) ?? new Set<string>();
             for (const s of arr(rule.spec.subsets)) if (typeof obj(s).name === "string") set.add(s.name);
             subsets.set(host, set);
@@ -219,7 +219,7 @@ export const destinationRuleSubsets: TrustmeshStackPolicy = {
             if (!vs.namespace) continue;
             for (const d of destinations(vs.spec)) {
                 if (typeof d.subset !== "string" || typeof d.host !== "string") continue;
-                const host = fqdn(d.host, vs.namespace);
+                const host = `${clusterOf(vs.r)}|${fqdn(d.host, vs.namespace)}`;
                 if (!subsets.get(host)?.has(d.subset)) {
                     reportViolation(`VirtualService "${vs.name}" routes to subset ${d.subset} of ${d.host}, which no DestinationRule defines; add it to the host's DestinationRule spec.subsets.`, vs.r.urn);
                 }
@@ -240,14 +240,15 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
             const numbers = arr(se.spec.ports).map((p) => obj(p).number).filter((n): n is number => typeof n === "number");
             for (const host of arr(se.spec.hosts)) {
                 if (typeof host !== "string") continue;
-                const set = ports.get(host) ?? new Set<number>();
+                const key = `${clusterOf(se.r)}|${host}`;
+                const set = ports.get(key) ?? new Set<number>();
                 numbers.forEach((n) => set.add(n));
-                ports.set(host, set);
+                ports.set(key, set);
             }
         }
         for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
             for (const d of destinations(vs.spec)) {
-                const declared = typeof d.host === "string" ? ports.get(d.host) : undefined;
+                const declared = typeof d.host === "string" ? ports.get(`${clusterOf(vs.r)}|${d.host}`) : undefined;
                 const port = obj(d.port).number;
                 if (declared && declared.size > 0 && typeof port === "number" && !declared.has(port)) {
                     reportViolation(`VirtualService "${vs.name}" routes to ${d.host}:${port}, but its ServiceEntry declares ports ${[...declared].join(", ")}; align the two.`, vs.r.urn);
@@ -256,7 +257,7 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
             const meshBound = arr(vs.spec.gateways).length === 0 || arr(vs.spec.gateways).includes("mesh");
             if (!meshBound) continue;
             for (const host of arr(vs.spec.hosts)) {
-                const declared = typeof host === "string" ? ports.get(host) : undefined;
+                const declared = typeof host === "string" ? ports.get(`${clusterOf(vs.r)}|${host}`) : undefined;
                 if (!declared || declared.size === 0) continue;
                 for (const proto of ["http", "tls", "tcp"]) {
                     for (const route of arr(vs.spec[proto])) {
@@ -275,13 +276,13 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
 };
 
 /** Labels and namespace of every gateway install: workloads' pod labels and Istio `gateway` Helm releases. */
-function installedGateways(resources: PolicyResource[]): { labels: Record<string, string>; namespace?: string }[] | undefined {
-    const installs: { labels: Record<string, string>; namespace?: string }[] = [];
+function installedGateways(resources: PolicyResource[]): { labels: Record<string, string>; namespace?: string; cluster: string }[] | undefined {
+    const installs: { labels: Record<string, string>; namespace?: string; cluster: string }[] = [];
     let anyInstall = false;
     for (const r of resources) {
         if (workloadTypes.includes(r.type) && podSpecOf(r.type, r.props)) {
             anyInstall = true;
-            installs.push({ labels: obj(podMetadataOf(r.type, r.props).labels), namespace: metadataOf(r.props).namespace });
+            installs.push({ labels: obj(podMetadataOf(r.type, r.props).labels), namespace: metadataOf(r.props).namespace, cluster: clusterOf(r) });
         }
         if (/^kubernetes:helm\.sh\/v\d+:Release$/.test(r.type)) {
             anyInstall = true;
@@ -292,6 +293,7 @@ function installedGateways(resources: PolicyResource[]): { labels: Record<string
             installs.push({
                 labels: { app: release, istio: release.replace(/^istio-/, ""), ...obj(values.labels) },
                 namespace: typeof props.namespace === "string" ? props.namespace : undefined,
+                cluster: clusterOf(r),
             });
         }
     }
@@ -312,7 +314,7 @@ export const gatewaySelector: TrustmeshStackPolicy = {
             const selector = obj(gw.spec.selector);
             const entries = Object.entries(selector);
             if (entries.length === 0) continue;
-            if (!installs.some((i) => entries.every(([k, v]) => i.labels[k] === v))) {
+            if (!installs.some((i) => i.cluster === clusterOf(gw.r) && entries.every(([k, v]) => i.labels[k] === v))) {
                 reportViolation(`Gateway "${gw.name}" selects ${entries.map(([k, v]) => `${k}=${v}`).join(",")}, which matches no installed gateway; fix spec.selector or install the gateway.`, gw.r.urn);
             }
         }
@@ -329,13 +331,13 @@ export const credentialNameResolves: TrustmeshStackPolicy = {
         const certificates = objectsOf(args.resources, (t) => isKind(t, "cert-manager.io", "Certificate"));
         const secrets = objectsOf(args.resources, (t) => isKind(t, "core", "Secret"));
         if ([...certificates, ...secrets].some((c) => !c.namespace)) return;
-        const certFor = (ns: string, secretName: string) => certificates.find((c) => c.namespace === ns && c.spec.secretName === secretName);
-        const secretIn = (ns: string, name: string) => secrets.some((s) => s.namespace === ns && s.name === name);
+        const certFor = (cluster: string, ns: string, secretName: string) => certificates.find((c) => clusterOf(c.r) === cluster && c.namespace === ns && c.spec.secretName === secretName);
+        const secretIn = (cluster: string, ns: string, name: string) => secrets.some((s) => clusterOf(s.r) === cluster && s.namespace === ns && s.name === name);
         const judge = (owner: Obj, credentialName: string, hosts: string[], where: string) => {
             const ns = owner.namespace!;
-            const cert = certFor(ns, credentialName);
+            const cert = certFor(clusterOf(owner.r), ns, credentialName);
             if (!cert) {
-                if (!secretIn(ns, credentialName)) {
+                if (!secretIn(clusterOf(owner.r), ns, credentialName)) {
                     reportViolation(`${where} uses credentialName ${credentialName}, but no Certificate writes that Secret in namespace ${ns}; issue one there (the proxy reads the Secret from its own namespace).`, owner.r.urn);
                 }
                 return;

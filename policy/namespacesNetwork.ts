@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, metadataOf } from "./kubernetes";
+import { clusterOf, isKind, metadataOf } from "./kubernetes";
 import type { TrustmeshResourcePolicy, TrustmeshStackPolicy } from "./types";
 import { arr, isUnknownField, obj } from "./values";
 
@@ -93,15 +93,16 @@ export const defaultDeny: TrustmeshStackPolicy = {
                 unknownNamespace = true;
                 continue;
             }
-            const set = denied.get(metadata.namespace) ?? new Set<string>();
+            const key = `${clusterOf(r)}|${metadata.namespace}`;
+            const set = denied.get(key) ?? new Set<string>();
             for (const d of defaultDenyDirections(r.props)) set.add(d);
-            denied.set(metadata.namespace, set);
+            denied.set(key, set);
         }
         if (unknownNamespace) return;
         for (const ns of namespaces) {
             const name = metadataOf(ns.props).name;
             if (typeof name !== "string" || isSystemNamespace(name)) continue;
-            const set = denied.get(name) ?? new Set<string>();
+            const set = denied.get(`${clusterOf(ns)}|${name}`) ?? new Set<string>();
             const missing = ["Ingress", "Egress"].filter((d) => !set.has(d));
             if (missing.length > 0) {
                 reportViolation(
