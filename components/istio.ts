@@ -42,6 +42,8 @@ export interface IstioArgs {
     ingressSourceRanges?: string[];
     /** TCP ports the ingress gateway serves mesh links on; each becomes a Service port `tls-<port>`. @default [] */
     linkPorts?: number[];
+    /** Remote link ports the egress gateway may connect out to (its NetworkPolicy opens only these). @default [] */
+    egressLinkPorts?: number[];
     /** Cloud platform the istio-cni chart is tuned for ("gke" puts the CNI binaries where GKE expects them). @default - generic */
     platform?: string;
     /**
@@ -233,6 +235,67 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
         { parent, dependsOn: controlPlaneReady },
     );
 
+    const networkPolicies = buildIstioNetworkPolicies(name, args, namespace, parent);
+
     const ready = [...controlPlaneReady, ...(ingress ? [ingress] : []), ...(egress ? [egress] : [])];
-    return { namespace, base, cni, istiod, ingress, egress, peerAuthentication, ready };
+    return { namespace, base, cni, istiod, ingress, egress, peerAuthentication, networkPolicies, ready };
+}
+
+type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+
+/**
+ * istio-system denies by default like every namespace; each component then gets only its paths:
+ * istiod serves xDS, CA and the webhooks and talks to the API server; the ingress gateway takes the
+ * link ports from outside and reaches in-cluster backends; the egress gateway takes mesh traffic on
+ * 15443 and leaves only for the remote link ports.
+ */
+export function istioNetworkPolicySpecs(args: IstioArgs): Record<string, PolicySpec> {
+    const tcp = (port: number) => ({ protocol: "TCP", port });
+    const istiod = { podSelector: { matchLabels: { app: "istiod" } } };
+    const anyPodInCluster = { namespaceSelector: {} };
+    const internet = { ipBlock: { cidr: "0.0.0.0/0" } };
+    const toIstiod = { to: [{ ...anyPodInCluster, ...istiod }], ports: [tcp(15012)] };
+    return {
+        "default-deny-all": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        "allow-dns-egress": {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
+                },
+            ],
+        },
+        istiod: {
+            podSelector: istiod.podSelector,
+            policyTypes: ["Ingress", "Egress"],
+            // xDS/CA from every proxy, webhooks from the API server (whose address the cluster does not expose).
+            ingress: [{ ports: [tcp(15010), tcp(15012), tcp(15014), tcp(15017)] }],
+            egress: [{ to: [internet], ports: [tcp(443), tcp(6443)] }],
+        },
+        "ingress-gateway": {
+            podSelector: { matchLabels: { ...istioNames.ingressSelector } },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ ports: [tcp(gatewayStatusPort), ...(args.linkPorts ?? []).map(tcp)] }],
+            egress: [toIstiod, { to: [anyPodInCluster] }],
+        },
+        "egress-gateway": {
+            podSelector: { matchLabels: { ...istioNames.egressSelector } },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [anyPodInCluster], ports: [tcp(egressGatewayPort), tcp(gatewayStatusPort)] }],
+            egress: [toIstiod, ...((args.egressLinkPorts ?? []).length ? [{ to: [internet], ports: (args.egressLinkPorts ?? []).map(tcp) }] : [])],
+        },
+    };
+}
+
+function buildIstioNetworkPolicies(name: string, args: IstioArgs, namespace: k8s.core.v1.Namespace, parent: pulumi.Resource) {
+    return Object.entries(istioNetworkPolicySpecs(args)).map(
+        ([policy, spec]) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-netpol-${policy}`,
+                { metadata: { name: policy === "default-deny-all" || policy === "allow-dns-egress" ? policy : `allow-${policy}`, namespace: namespace.metadata.name }, spec },
+                { parent, dependsOn: [namespace] },
+            ),
+    );
 }

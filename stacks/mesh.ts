@@ -119,6 +119,7 @@ export function deployMesh(
                 ingressLoadBalancerIP: ip.loadBalancerIP,
                 ingressServiceAnnotations: ip.annotations,
                 linkPorts,
+                egressLinkPorts: [...new Set(config.mesh.links.filter((l) => l.client === key).map((l) => l.linkPort))],
                 platform: key === "gke" ? "gke" : undefined,
             },
             { provider: cluster.provider, dependsOn: cluster.ready },

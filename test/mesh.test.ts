@@ -214,6 +214,13 @@ describe("mesh: Istio on both clusters and the cross-cluster links", () => {
             assert.equal((egress.inputs.values as any).service.type, "ClusterIP");
             const ingress = releases.find((r) => r.name === `${cluster}-istio-ingress-gateway`)!;
             assert.equal((ingress.inputs.values as any).service.type, "LoadBalancer");
+            // istio-system denies by default; the egress gateway leaves only for this cluster's client link ports.
+            assert.deepEqual(find(manifests, cluster, "NetworkPolicy", "default-deny-all").object.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            const egressPolicy = find(manifests, cluster, "NetworkPolicy", "allow-egress-gateway").object;
+            const outbound = egressPolicy.spec.egress.flatMap((rule: { ports?: Array<{ port: number }> }) => (rule.ports ?? []).map((p) => p.port));
+            assert.deepEqual(outbound, cluster === "gke" ? [15012, 13306] : [15012]);
+            const ingressPolicy = find(manifests, cluster, "NetworkPolicy", "allow-ingress-gateway").object;
+            assert.deepEqual(ingressPolicy.spec.ingress[0].ports.map((p: { port: number }) => p.port), cluster === "aks" ? [15021, 13306] : [15021]);
             const peer = find(manifests, cluster, "PeerAuthentication", "default");
             assert.equal(peer.namespace, "istio-system");
             assert.deepEqual(peer.object.spec, { mtls: { mode: "STRICT" } });
