@@ -21,22 +21,22 @@ function armId(resourceGroup: unknown, provider: string, name: string): string {
 
 fakeOutputs("azure-native:resources:ResourceGroup", (args) => {
     const name = nameOf(args.inputs, "resourceGroupName", args.name);
-    return { name, azureApiVersion: "2024-03-01", properties: { provisioningState: "Succeeded" }, resourceGroupName: name, azureId: `/subscriptions/${fakeSubscription}/resourceGroups/${name}` };
+    return { name, azureApiVersion: "2024-03-01", properties: { provisioningState: "Succeeded" }, resourceGroupName: name, id: `/subscriptions/${fakeSubscription}/resourceGroups/${name}` };
 });
 
 fakeOutputs("azure-native:network:VirtualNetwork", (args) => {
     const name = nameOf(args.inputs, "virtualNetworkName", `${args.name}-${stableHex(6, args.name)}`);
-    return { name, resourceGuid: stableGuid("vnet", args.name), provisioningState: "Succeeded", azureId: armId(args.inputs.resourceGroupName, "Microsoft.Network/virtualNetworks", name) };
+    return { name, resourceGuid: stableGuid("vnet", args.name), provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, "Microsoft.Network/virtualNetworks", name) };
 });
 
 fakeOutputs("azure-native:network:Subnet", (args) => {
     const name = nameOf(args.inputs, "subnetName", args.name);
-    return { name, provisioningState: "Succeeded", azureId: armId(args.inputs.resourceGroupName, `Microsoft.Network/virtualNetworks/${args.inputs.virtualNetworkName}/subnets`, name) };
+    return { name, provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, `Microsoft.Network/virtualNetworks/${args.inputs.virtualNetworkName}/subnets`, name) };
 });
 
 fakeOutputs("azure-native:network:NetworkSecurityGroup", (args) => {
     const name = nameOf(args.inputs, "networkSecurityGroupName", `${args.name}-${stableHex(6, args.name)}`);
-    return { name, resourceGuid: stableGuid("nsg", args.name), provisioningState: "Succeeded" };
+    return { name, resourceGuid: stableGuid("nsg", args.name), provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, "Microsoft.Network/networkSecurityGroups", name) };
 });
 
 fakeOutputs("azure-native:managedidentity:UserAssignedIdentity", (args) => {
@@ -46,7 +46,7 @@ fakeOutputs("azure-native:managedidentity:UserAssignedIdentity", (args) => {
         clientId: stableGuid("identity-client", args.name),
         principalId: stableGuid("identity-principal", args.name),
         tenantId: fakeTenant,
-        azureId: armId(args.inputs.resourceGroupName, "Microsoft.ManagedIdentity/userAssignedIdentities", name),
+        id: armId(args.inputs.resourceGroupName, "Microsoft.ManagedIdentity/userAssignedIdentities", name),
     };
 });
 
@@ -59,11 +59,10 @@ fakeOutputs("azure-native:authorization:RoleAssignment", (args) => ({
     createdOn: "2026-01-01T00:00:00Z",
 }));
 
-fakeOutputs("azure-native:operationalinsights:Workspace", (args) => ({
-    name: nameOf(args.inputs, "workspaceName", `${args.name}-${stableHex(6, args.name)}`),
-    customerId: stableGuid("workspace", args.name),
-    provisioningState: "Succeeded",
-}));
+fakeOutputs("azure-native:operationalinsights:Workspace", (args) => {
+    const name = nameOf(args.inputs, "workspaceName", `${args.name}-${stableHex(6, args.name)}`);
+    return { name, customerId: stableGuid("workspace", args.name), provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, "Microsoft.OperationalInsights/workspaces", name) };
+});
 
 fakeOutputs("azure-native:containerservice:ManagedCluster", (args) => {
     const inputs = args.inputs as Record<string, any>;
@@ -77,6 +76,7 @@ fakeOutputs("azure-native:containerservice:ManagedCluster", (args) => {
     clusters.set(name, { location, fqdn, privateFqdn });
     return {
         name,
+        id: armId(inputs.resourceGroupName, "Microsoft.ContainerService/managedClusters", name),
         // The SDK refuses undefined output values: a private cluster reports only its private FQDN.
         ...(isPrivate ? { privateFQDN: privateFqdn } : { fqdn }),
         provisioningState: "Succeeded",
@@ -96,7 +96,11 @@ fakeOutputs("azure-native:containerservice:AgentPool", (args) => ({
 fakeOutputs("azure-native:keyvault:Vault", (args) => {
     const inputs = args.inputs as Record<string, any>;
     const name = nameOf(inputs, "vaultName", args.name);
-    return { name, properties: { ...(inputs.properties ?? {}), vaultUri: `https://${name}.vault.azure.net/`, provisioningState: "Succeeded" } };
+    return {
+        name,
+        id: armId(inputs.resourceGroupName, "Microsoft.KeyVault/vaults", name),
+        properties: { ...(inputs.properties ?? {}), vaultUri: `https://${name}.vault.azure.net/`, provisioningState: "Succeeded" },
+    };
 });
 
 fakeOutputs("azure-native:keyvault:Secret", (args) => {
@@ -113,7 +117,10 @@ fakeOutputs("azure-native:keyvault:Secret", (args) => {
     };
 });
 
-fakeOutputs("azure-native:privatedns:PrivateZone", (args) => ({ name: nameOf(args.inputs, "privateZoneName", args.name), provisioningState: "Succeeded" }));
+fakeOutputs("azure-native:privatedns:PrivateZone", (args) => {
+    const name = nameOf(args.inputs, "privateZoneName", args.name);
+    return { name, provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, "Microsoft.Network/privateDnsZones", name) };
+});
 fakeOutputs("azure-native:privatedns:VirtualNetworkLink", (args) => ({ name: nameOf(args.inputs, "virtualNetworkLinkName", args.name), virtualNetworkLinkState: "Completed" }));
 fakeOutputs("azure-native:network:PrivateEndpoint", (args) => ({
     name: nameOf(args.inputs, "privateEndpointName", `${args.name}-${stableHex(6, args.name)}`),
