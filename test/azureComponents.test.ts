@@ -36,10 +36,12 @@ const aksArgs = (over: Partial<AksClusterArgs> = {}): AksClusterArgs => ({
     ...over,
 });
 
-function one(resources: RecordedResource[], type: string, name?: string): RecordedResource {
+type Loose = RecordedResource & { inputs: Record<string, any>; rawInputs: Record<string, any> };
+
+function one(resources: RecordedResource[], type: string, name?: string): Loose {
     const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     assert.equal(found.length, 1, `expected one ${type} ${name ?? ""}, got ${found.map((r) => r.name).join(", ")}`);
-    return found[0]!;
+    return found[0]! as Loose;
 }
 
 describe("AksCluster (mocks)", () => {
