@@ -58,6 +58,8 @@ export interface Row {
     type?: string;
     config?: TrustmeshPackConfig;
     secretPaths?: string[];
+    /** The secret paths of the changed resource, when the one thing changed is a value's secretness (path is then ""). */
+    changedSecretPaths?: string[];
     /** Extra subjects that make the stack (for stack policies). */
     others?: PolicySubject[];
 }
@@ -67,15 +69,16 @@ export function policyTable(type: string, base: Record<string, any>, rows: Row[]
     for (const row of rows) {
         const props = row.base ?? base;
         const t = row.type ?? type;
-        const run = (p: Record<string, any>) =>
-            violationsOf(row.policy, [subject(t, p, row.secretPaths ? { secretPaths: row.secretPaths } : {}), ...(row.others ?? [])], { config: row.config });
+        const run = (p: Record<string, any>, secretPaths = row.secretPaths) =>
+            violationsOf(row.policy, [subject(t, p, secretPaths ? { secretPaths } : {}), ...(row.others ?? [])], { config: row.config });
         it(`${row.policy}: passes the compliant ${t.split(":").pop()}`, () => {
             assert.deepEqual(run(props).map((v) => v.message), []);
         });
-        it(`${row.policy}: fails when ${row.path} is ${JSON.stringify(row.value)}`, () => {
-            const changed = withField(props, row.path, row.value);
-            assert.notDeepEqual(changed, props, "the row must change the resource");
-            const found = run(changed);
+        const what = row.changedSecretPaths ? `its secret paths are ${JSON.stringify(row.changedSecretPaths)}` : `${row.path} is ${JSON.stringify(row.value)}`;
+        it(`${row.policy}: fails when ${what}`, () => {
+            const changed = row.changedSecretPaths ? props : withField(props, row.path, row.value);
+            if (!row.changedSecretPaths) assert.notDeepEqual(changed, props, "the row must change the resource");
+            const found = run(changed, row.changedSecretPaths ?? row.secretPaths);
             assert.ok(found.length > 0, `expected a ${row.policy} violation`);
             for (const v of found) assert.equal(v.policy, row.policy);
         });
