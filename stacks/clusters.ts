@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterName, EnvironmentConfig } from "./config";
+import { deployGcp } from "./gcp";
+import { deployAzure } from "./azure";
 
 /** A cloud identity for a Kubernetes ServiceAccount, asked of the cluster's side (GCP or Azure). */
 export interface WorkloadIdentityRequest {
@@ -49,7 +51,7 @@ export interface ClusterTarget {
  */
 export function deployClusters(config: EnvironmentConfig): Partial<Record<ClusterName, ClusterTarget>> {
     const targets: Partial<Record<ClusterName, ClusterTarget>> = {};
-    if (config.gcp) targets.gke = { key: "gke", cloud: "gcp", provider: new k8s.Provider("gke", { context: "gke" }), ready: [] };
-    if (config.azure) targets.aks = { key: "aks", cloud: "azure", provider: new k8s.Provider("aks", { context: "aks" }), ready: [] };
+    if (config.gcp) targets.gke = deployGcp(config);
+    if (config.azure) targets.aks = deployAzure(config);
     return targets;
 }

@@ -1,12 +1,16 @@
 import { z } from "zod";
-import { cidr, dnsLabel, refineDisjointCidrs, restrictedCidr } from "./common";
+import { gkeRangeProblems, minAuthorizedNetworkPrefix } from "../../components/gcpRules";
+import { cidr, dnsLabel, prefixLength, restrictedCidr } from "./common";
+import type { EnvironmentConfig } from "./schema";
 
 /** A network allowed to reach the GKE control plane. */
 export const authorizedNetworkSchema = z.strictObject({
     /** What the network is, shown in the console. */
     displayName: z.string().min(1),
-    /** The CIDR block; never 0.0.0.0/0. */
-    cidrBlock: restrictedCidr,
+    /** The CIDR block; never 0.0.0.0/0, nor anything wider than a /8. */
+    cidrBlock: restrictedCidr.refine((value) => prefixLength(value) === 0 || prefixLength(value) >= minAuthorizedNetworkPrefix, {
+        message: `is wider than a /${minAuthorizedNetworkPrefix} and would open the control plane to a large part of the internet; list the networks that need access`,
+    }),
 });
 
 export const gkeNodePoolSchema = z
@@ -36,26 +40,24 @@ export const gcpSchema = z
         zones: z.array(z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCP zone such as europe-west1-b")).optional(),
         network: z
             .strictObject({
-                /** Primary range of the node subnet. */
+                /** Primary range of the node subnet (at least a /29). */
                 nodesCidr: cidr,
                 /** Secondary range for pods (at least a /21). */
                 podsCidr: cidr,
                 /** Secondary range for services (at least a /24). */
                 servicesCidr: cidr,
-                /** The /28 the private control plane lives in. */
+                /** The /28 the private control plane lives in (RFC 1918). */
                 masterCidr: cidr,
             })
-            .superRefine((n, ctx) =>
-                refineDisjointCidrs(ctx, [
-                    { path: ["nodesCidr"], value: n.nodesCidr },
-                    { path: ["podsCidr"], value: n.podsCidr },
-                    { path: ["servicesCidr"], value: n.servicesCidr },
-                    { path: ["masterCidr"], value: n.masterCidr },
-                ]),
-            ),
+            // Sizes (nodes /29, pods /21, services /24 at least; master exactly an RFC 1918 /28) and overlaps.
+            .superRefine((n, ctx) => {
+                for (const problem of gkeRangeProblems(n)) {
+                    ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+                }
+            }),
         cluster: z.strictObject({
-            /** Cluster name. @default "<environment>-gke" */
-            name: dnsLabel.optional(),
+            /** Cluster name, at most 40 characters. @default "<environment>-gke" */
+            name: dnsLabel.max(40, "GKE cluster names are at most 40 characters").optional(),
             /** Networks allowed to reach the control plane; never 0.0.0.0/0. */
             authorizedNetworks: z.array(authorizedNetworkSchema).default([]),
             /** Reach the control plane only on its private endpoint. @default - on in prod, off elsewhere */
@@ -73,6 +75,87 @@ export const gcpSchema = z
         nodePools: z.array(gkeNodePoolSchema).optional(),
         /** Use Google's managed Istio (fleet service mesh) instead of the Helm-installed Istio. @default false */
         managedMesh: z.boolean().default(false),
+    })
+    .superRefine((gcp, ctx) => {
+        gcp.zones?.forEach((zone, index) => {
+            if (!zone.startsWith(`${gcp.region}-`)) {
+                ctx.addIssue({ code: "custom", path: ["zones", index], message: `zone "${zone}" is not in region ${gcp.region}` });
+            }
+        });
+        const cidrs = new Set<string>();
+        gcp.cluster.authorizedNetworks.forEach((network, index) => {
+            if (cidrs.has(network.cidrBlock)) {
+                ctx.addIssue({ code: "custom", path: ["cluster", "authorizedNetworks", index, "cidrBlock"], message: `${network.cidrBlock} is listed twice` });
+            }
+            cidrs.add(network.cidrBlock);
+        });
+        const pools = new Set<string>();
+        gcp.nodePools?.forEach((pool, index) => {
+            if (pools.has(pool.name)) {
+                ctx.addIssue({ code: "custom", path: ["nodePools", index, "name"], message: `node pool "${pool.name}" is listed twice` });
+            }
+            pools.add(pool.name);
+        });
+        if (gcp.nodePools && !gcp.nodePools.some((pool) => !pool.system)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["nodePools"],
+                message: "needs at least one pool without system: true, or applications have nowhere to run (leave nodePools out for a system and an apps pool)",
+            });
+        }
     });
 
 export type GcpConfig = z.infer<typeof gcpSchema>;
+
+export type GkeNodePoolConfig = z.output<typeof gkeNodePoolSchema>;
+
+/** The GKE side of an environment with every environment-dependent default decided. */
+export interface GkeSettings {
+    project: string;
+    region: string;
+    zones?: string[];
+    clusterName: string;
+    network: GcpConfig["network"];
+    authorizedNetworks: Array<{ displayName: string; cidrBlock: string }>;
+    privateEndpoint: boolean;
+    releaseChannel: "RAPID" | "REGULAR" | "STABLE";
+    deletionProtection: boolean;
+    binaryAuthorization: boolean;
+    databaseEncryptionKey?: string;
+    maintenanceStartTime: string;
+    nodePools: GkeNodePoolConfig[];
+    managedMesh: boolean;
+}
+
+/** The pools a stack gets when it lists none: a small tainted system pool and an apps pool. */
+export const defaultGkeNodePools: GkeNodePoolConfig[] = [
+    gkeNodePoolSchema.parse({ name: "system", machineType: "e2-standard-2", minNodes: 1, maxNodes: 2, system: true }),
+    gkeNodePoolSchema.parse({ name: "apps" }),
+];
+
+/**
+ * Resolves the GKE settings from a validated config: prod gets the private endpoint, the STABLE
+ * channel and Binary Authorization unless the stack says otherwise, and deletion protection is on
+ * everywhere but dev (not a setting: a prod cluster is never deletable by a stray `destroy`).
+ */
+export function resolveGkeSettings(config: EnvironmentConfig): GkeSettings {
+    const gcp = config.gcp;
+    if (!gcp) throw new Error("resolveGkeSettings: the stack has no trustmesh:gcp section");
+    const prod = config.environment === "prod";
+    return {
+        project: gcp.project,
+        region: gcp.region,
+        zones: gcp.zones,
+        clusterName: gcp.cluster.name ?? `${config.environment}-gke`,
+        network: gcp.network,
+        authorizedNetworks: gcp.cluster.authorizedNetworks,
+        privateEndpoint: gcp.cluster.privateEndpoint ?? prod,
+        releaseChannel: gcp.cluster.releaseChannel ?? (prod ? "STABLE" : "REGULAR"),
+        deletionProtection: config.environment !== "dev",
+        binaryAuthorization: gcp.cluster.binaryAuthorization ?? prod,
+        databaseEncryptionKey: gcp.cluster.databaseEncryptionKey,
+        maintenanceStartTime: gcp.cluster.maintenanceStartTime,
+        nodePools: gcp.nodePools ?? defaultGkeNodePools,
+        managedMesh: gcp.managedMesh,
+    };
+}

@@ -1,0 +1,136 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { withDependsOn } from "../components/dependsOn";
+import { GcpNetwork } from "../components/gcpNetwork";
+import { serviceAccountIdFor } from "../components/gcpRules";
+import { GcpWorkloadIdentity } from "../components/gcpWorkloadIdentity";
+import { GkeCluster } from "../components/gkeCluster";
+import { GkeFleet } from "../components/gkeFleet";
+import { GkeNodePool } from "../components/gkeNodePool";
+import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
+import type { EnvironmentConfig } from "./config";
+import { resolveGkeSettings } from "./config/gcp";
+
+/** The GKE side of an environment: its cluster target plus the components and outputs behind it. */
+export interface GcpDeployment extends ClusterTarget {
+    network: GcpNetwork;
+    cluster: GkeCluster;
+    nodePools: GkeNodePool[];
+    fleet: GkeFleet;
+    /** Stack outputs of the GKE side, for the program to export. */
+    outputs: {
+        gkeClusterName: pulumi.Output<string>;
+        gkeEndpoint: pulumi.Output<string>;
+        /** A secret: the kubeconfig (exec plugin, no credentials in it, but it names the endpoint). */
+        gkeKubeconfig: pulumi.Output<string>;
+    };
+}
+
+/** The cluster key of the GKE side; also the name of its Kubernetes provider. */
+export const gkeClusterKey = "gke";
+
+/**
+ * Builds the Google Cloud side of the environment: network, cluster, node pools, fleet membership (and
+ * the managed mesh when chosen), and returns it as the `gke` cluster target.
+ */
+export function deployGcp(config: EnvironmentConfig): GcpDeployment {
+    const settings = resolveGkeSettings(config);
+    const { project, region } = settings;
+    const key = gkeClusterKey;
+
+    const network = new GcpNetwork(key, {
+        project,
+        region,
+        networkName: `${settings.clusterName}-net`,
+        ...settings.network,
+    });
+
+    const cluster = new GkeCluster(key, {
+        project,
+        region,
+        clusterName: settings.clusterName,
+        clusterKey: key,
+        network: network.networkSelfLink,
+        subnetwork: network.subnetworkSelfLink,
+        podsRangeName: network.podsRangeName,
+        servicesRangeName: network.servicesRangeName,
+        masterCidr: settings.network.masterCidr,
+        authorizedNetworks: settings.authorizedNetworks,
+        privateEndpoint: settings.privateEndpoint,
+        releaseChannel: settings.releaseChannel,
+        deletionProtection: settings.deletionProtection,
+        binaryAuthorization: settings.binaryAuthorization,
+        databaseEncryptionKey: settings.databaseEncryptionKey,
+        maintenanceStartTime: settings.maintenanceStartTime,
+        resourceLabels: { environment: config.environment },
+    });
+
+    const nodePools = settings.nodePools.map(
+        (pool) =>
+            new GkeNodePool(`${key}-${pool.name}`, {
+                project,
+                location: region,
+                cluster: cluster.clusterName,
+                poolName: pool.name,
+                machineType: pool.machineType,
+                minNodes: pool.minNodes,
+                maxNodes: pool.maxNodes,
+                diskSizeGb: pool.diskSizeGb,
+                system: pool.system,
+                nodeLocations: settings.zones,
+                networkTags: [network.nodeTag],
+                // Per cluster and pool, so two environments sharing a project never share node accounts.
+                serviceAccountId: serviceAccountIdFor(`${settings.clusterName}-${pool.name}`),
+            }),
+    );
+
+    const fleet = new GkeFleet(key, {
+        project,
+        clusterLocation: region,
+        clusterName: cluster.clusterName,
+        managedMesh: settings.managedMesh,
+    });
+
+    const ready: pulumi.Resource[] = [...nodePools];
+    if (fleet.meshFeatureMembership) ready.push(fleet.meshFeatureMembership);
+
+    const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {
+        const identity = new GcpWorkloadIdentity(
+            request.name,
+            {
+                project,
+                namespace: request.namespace,
+                serviceAccountName: request.serviceAccountName,
+                roles: request.gcpRoles ?? [],
+                createKubernetesServiceAccount: request.createServiceAccount ?? true,
+            },
+            // The workload identity pool exists once the cluster does: IAM refuses its members before.
+            { ...withKubernetesProvider(opts, cluster), dependsOn: withDependsOn(opts?.dependsOn, cluster.cluster) },
+        );
+        return {
+            serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": identity.email },
+            podLabels: {},
+            identity: identity.email,
+            ready: [identity],
+        };
+    };
+
+    return {
+        key,
+        cloud: "gcp",
+        provider: cluster.provider,
+        ready,
+        bindWorkloadIdentity,
+        network,
+        cluster,
+        nodePools,
+        fleet,
+        outputs: { gkeClusterName: cluster.clusterName, gkeEndpoint: cluster.endpoint, gkeKubeconfig: cluster.kubeconfig },
+    };
+}
+
+/** The caller's options with the cluster's Kubernetes provider added, so the ServiceAccount lands on GKE. */
+function withKubernetesProvider(opts: pulumi.ComponentResourceOptions | undefined, cluster: GkeCluster): pulumi.ComponentResourceOptions {
+    const providers = opts?.providers;
+    const list = providers === undefined ? [] : Array.isArray(providers) ? providers : Object.values(providers);
+    return { ...opts, providers: [...list.filter((p) => (p as unknown as { getPackage?(): string }).getPackage?.() !== "kubernetes"), cluster.provider] };
+}
