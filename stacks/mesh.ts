@@ -9,12 +9,9 @@ import type { ClusterTarget } from "./clusters";
 import { deployMeshExample } from "./meshExample";
 import type { ClusterName, EnvironmentConfig } from "./config";
 
-/** What the mesh needs from the PKI: the issuer name and, per cluster, what must exist before a Certificate. */
+/** What the mesh needs from the PKI (a `PkiDeployment` fits): per cluster, the internal issuer and what it waits for. */
 export interface MeshPki {
-    /** ClusterIssuer of the link certificates on both clusters. @default "internal-ca" */
-    issuerName?: string;
-    /** Per cluster: the internal-ca ClusterIssuer (and cert-manager) the link certificates wait for. */
-    ready?: Partial<Record<ClusterName, pulumi.Resource[]>>;
+    clusters?: Partial<Record<ClusterName, { ready: pulumi.Resource[]; internalIssuer?: { name: string } }>>;
 }
 
 /** The mesh of an environment: Istio per cluster, the reserved ingress IPs and the links. */
@@ -149,9 +146,10 @@ export function deployMesh(
             serverProvider: server.provider,
             clientProvider: client.provider,
             // Each side waits for its Istio, its issuer and the namespace its NetworkPolicy lands in.
-            serverDependsOn: [...(istio[link.server]?.ready ?? []), ...(pki.ready?.[link.server] ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
-            clientDependsOn: [...(istio[link.client]?.ready ?? []), ...(pki.ready?.[link.client] ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
-            issuerName: pki.issuerName,
+            serverDependsOn: [...(istio[link.server]?.ready ?? []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
+            clientDependsOn: [...(istio[link.client]?.ready ?? []), ...(pki.clusters?.[link.client]?.ready ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
+            // Both clusters name their internal issuer alike; the server's is the reference.
+            issuerName: pki.clusters?.[link.server]?.internalIssuer?.name,
             dnsZone,
             ingressAddress: dnsZone ? ingressAddresses[link.server] : undefined,
         });

@@ -24,7 +24,7 @@ export function environmentProgram(): Record<string, unknown> {
 export function buildEnvironment(config: EnvironmentConfig): Record<string, unknown> {
     const clusters = deployClusters(config);
     const pki = deployPki(config, clusters);
-    const mesh = deployMesh(config, clusters);
+    const mesh = deployMesh(config, clusters, pki);
 
     const namespaces: Record<string, string[]> = {};
     for (const ns of config.namespaces) {
