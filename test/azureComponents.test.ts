@@ -5,9 +5,9 @@ import "../offline/fakes/index";
 import { runOffline, type RecordedResource } from "../offline/engine";
 import { planStack, type PlanResult } from "../offline/plan";
 import { AksCluster, type AksClusterArgs } from "../components/aksCluster";
-import { AzureWorkloadIdentity, withAzureWorkloadIdentity } from "../components/azureWorkloadIdentity";
+import { AzureWorkloadIdentity, withAzureWorkloadIdentity, type PodTemplateWithLabels } from "../components/azureWorkloadIdentity";
 import { KeyVault } from "../components/keyVault";
-import { KeyVaultSecrets, keyVaultTlsCertificate, withKeyVaultSecrets } from "../components/keyVaultSecrets";
+import { KeyVaultSecrets, keyVaultTlsCertificate, withKeyVaultSecrets, type PodSpecWithContainers } from "../components/keyVaultSecrets";
 
 const subscriptionId = "11111111-2222-4333-8444-555555555555";
 const tenantId = "66666666-7777-4888-9999-aaaaaaaaaaaa";
@@ -314,14 +314,16 @@ describe("AzureWorkloadIdentity, KeyVault and KeyVaultSecrets (mocks)", () => {
 
 describe("pod helpers", () => {
     it("labels a pod template for workload identity and sets its ServiceAccount", () => {
-        const t = withAzureWorkloadIdentity({ metadata: { labels: { app: "mysql" } }, spec: { containers: [] } }, "mysql");
+        const template: PodTemplateWithLabels = { metadata: { labels: { app: "mysql" } }, spec: { containers: [] } };
+        const t = withAzureWorkloadIdentity(template, "mysql");
         assert.deepEqual(t.metadata!.labels, { app: "mysql", "azure.workload.identity/use": "true" });
         assert.equal(t.spec!.serviceAccountName, "mysql");
     });
 
     it("adds the read-only CSI volume, mount and env vars from the synced Secret", () => {
+        const pod: PodSpecWithContainers = { containers: [{ name: "app", image: "x" }, { name: "sidecar", image: "y" }] };
         const spec = withKeyVaultSecrets(
-            { containers: [{ name: "app", image: "x" }, { name: "sidecar", image: "y" }] },
+            pod,
             { secretProviderClassName: "keyvault", containers: ["app"], env: [{ name: "HELLOWORLD_ENV", secretName: "kv-secret", key: "MySecretParameter" }] },
         );
         assert.deepEqual(spec.volumes, [{ name: "secrets-store", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "keyvault" } } }]);
