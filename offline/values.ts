@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isUnknown as isSdkUnknown } from "@pulumi/pulumi/output";
 
 /** How a secret value is written anywhere a person or a file can see it. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -11,7 +12,7 @@ export function isSecretWrapper(value: unknown): value is { value: unknown } {
 }
 
 function isUnknown(value: unknown): boolean {
-    return value === pulumi.runtime.unknownValue || (pulumi.Output.isInstance(value) as boolean);
+    return value === pulumi.runtime.unknownValue || isSdkUnknown(value) || (pulumi.Output.isInstance(value) as boolean);
 }
 
 /** Replaces every secret with "[secret]"; unknown values become "[unknown]". */

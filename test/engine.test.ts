@@ -66,10 +66,10 @@ describe("offline engine", () => {
     it("fails a run that performs an invoke no fake answers", async () => {
         await assert.rejects(
             runOffline(async () => {
-                await pulumi.runtime.invoke("gcp:organizations/getProject:getProject", {});
+                await pulumi.runtime.invoke("example:index:getUnregisteredThing", {});
                 return {};
             }, { stack: "test" }),
-            /no fake answer for invoke "gcp:organizations\/getProject:getProject"/,
+            /no fake answer for invoke "example:index:getUnregisteredThing"/,
         );
     });
 
