@@ -94,6 +94,41 @@ export function certManagerValues(args: CertManagerArgs, namespace: string): Rec
 }
 
 /**
+ * Default-deny for a platform namespace plus the few flows its controllers need: DNS, TCP egress on
+ * the given ports (API server, ACME, cloud DNS APIs), TCP ingress on the given ports (webhook, metrics;
+ * the API server's address is not known in advance, so these are port-scoped rather than peer-scoped).
+ */
+export function platformNamespacePolicies(
+    name: string,
+    namespace: pulumi.Input<string>,
+    ports: { ingressTcp: number[]; egressTcp: number[] },
+    opts: pulumi.CustomResourceOptions,
+) {
+    const defaultDeny = new k8s.networking.v1.NetworkPolicy(
+        `${name}-default-deny`,
+        { metadata: { name: "default-deny-all", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        opts,
+    );
+    const allow = new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-controllers`,
+        {
+            metadata: { name: "allow-controllers", namespace },
+            spec: {
+                podSelector: {},
+                policyTypes: ["Ingress", "Egress"],
+                ingress: ports.ingressTcp.length ? [{ ports: ports.ingressTcp.map((port) => ({ protocol: "TCP", port })) }] : [],
+                egress: [
+                    { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+                    { ports: ports.egressTcp.map((port) => ({ protocol: "TCP", port })) },
+                ],
+            },
+        },
+        opts,
+    );
+    return { defaultDeny, allow };
+}
+
+/**
  * cert-manager from its pinned Helm chart, with CRDs, in a `restricted` namespace. Its controller's
  * ServiceAccount carries the cluster's workload identity so DNS01 needs no stored cloud credentials.
  * Issuers and Certificates should `dependsOn` this component (the webhook must be up).
@@ -152,5 +187,7 @@ export function buildCertManager(name: string, args: CertManagerArgs, parent: pu
         },
         { parent, dependsOn: withDependsOn(dependsOn, namespace) },
     );
-    return { namespace, release };
+    // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs (443, 6443) out.
+    const policies = platformNamespacePolicies(name, namespace.metadata.name, { ingressTcp: [10250, 9402], egressTcp: [443, 6443] }, { parent, dependsOn: [namespace] });
+    return { namespace, release, policies };
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultCertManagerResources, helmResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
+import { defaultCertManagerResources, helmResources, platformNamespacePolicies, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
 import { withDependsOn } from "./dependsOn";
 import { podSecurityVersion } from "./namespaceBaseline";
 
@@ -92,7 +92,9 @@ export function buildReloader(name: string, args: ReloaderArgs, parent: pulumi.R
         },
         { parent, dependsOn: withDependsOn(dependsOn, namespace) },
     );
-    return { namespace, release };
+    // Reloader only talks to the API server (and exposes metrics on 9090).
+    const policies = platformNamespacePolicies(name, namespace.metadata.name, { ingressTcp: [9090], egressTcp: [443, 6443] }, { parent, dependsOn: [namespace] });
+    return { namespace, release, policies };
 }
 
 /** A Deployment's or StatefulSet's args, as far as the reload annotation is concerned. */

@@ -304,12 +304,12 @@ describe("pki: issuers", () => {
 
 describe("pki: consumption and rotation helpers", () => {
     it("mounts a certificate read-only into the chosen containers", () => {
-        const spec = { containers: [{ name: "app", image: "x" }, { name: "side", image: "y" }] };
+        const spec: { containers: Array<{ name: string; image: string; volumeMounts?: unknown[] }>; volumes?: unknown[] } = { containers: [{ name: "app", image: "x" }, { name: "side", image: "y" }] };
         const out = mountCertificateInPodSpec(spec, { secretName: "api-tls", mountPath: "/etc/tls", containerNames: ["app"] });
         assert.deepEqual(out.volumes, [{ name: "tls-api-tls", secret: { secretName: "api-tls", defaultMode: 0o400 } }]);
         assert.deepEqual(out.containers[0]?.volumeMounts, [{ name: "tls-api-tls", mountPath: "/etc/tls", readOnly: true }]);
         assert.equal(out.containers[1]?.volumeMounts, undefined);
-        assert.equal((spec as any).volumes, undefined, "the input is not mutated");
+        assert.equal(spec.volumes, undefined, "the input is not mutated");
         assert.throws(() => mountCertificateInPodSpec(spec, { secretName: "api-tls", mountPath: "etc", containerNames: ["nope"], defaultMode: 0o666 }), /mountPath "etc".*containerNames lists "nope".*defaultMode 0666/);
     });
 
