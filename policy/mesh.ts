@@ -297,7 +297,10 @@ function installedGateways(resources: PolicyResource[]): { labels: Record<string
             });
         }
     }
-    return anyInstall ? installs : undefined;
+    // Judge only when some gateway install is visible: `check` on `helm template` output of the apps
+    // alone, or a plan whose gateway chart is opaque, cannot tell a missing gateway from an unseen one.
+    const anyGateway = installs.some((i) => typeof i.labels.istio === "string");
+    return anyInstall && anyGateway ? installs : undefined;
 }
 
 export const gatewaySelector: TrustmeshStackPolicy = {

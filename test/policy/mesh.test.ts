@@ -77,6 +77,12 @@ describe("policy: mesh (Istio)", () => {
         assert.equal(found.length, 1);
     });
 
+    it("judges gateway selectors only when some gateway install is visible", () => {
+        const app = subject("kubernetes:apps/v1:Deployment", { metadata: { name: "mysql", namespace: "mysql" }, spec: { template: { metadata: { labels: { app: "mysql" } }, spec: { containers: [] } } } });
+        assert.deepEqual(violationsOf("mesh-gateway-selector-matches", [subject(GW, ingressGateway), app]), []);
+        assert.equal(violationsOf("mesh-gateway-selector-matches", [subject(GW, { ...ingressGateway, spec: { ...ingressGateway.spec, selector: { istio: "nope" } } }), app, gatewayRelease]).length, 1);
+    });
+
     it("never judges a reference whose namespace is unknown", () => {
         const unknownNs = { ...ingressGateway, metadata: { name: "mysql-ingress", namespace: undefined } };
         assert.deepEqual(violationsOf("mesh-virtual-service-gateways-exist", [subject(VS, virtualService), subject(GW, unknownNs)]), []);
