@@ -6,7 +6,7 @@ import { KeyVault } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
 import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
 import { ConfigError, formatKey, type EnvironmentConfig } from "./config";
-import { azureEnvironmentProblems, keyVaultNamespace, resolveAksSettings } from "./config/azure";
+import { keyVaultNamespace, resolveAksSettings } from "./config/azure";
 
 /** What the Azure side hands back: the cluster target plus the values the lead wires as stack outputs. */
 export interface AzureDeployment extends ClusterTarget {
@@ -28,8 +28,6 @@ export interface AzureDeployment extends ClusterTarget {
 export function deployAzure(config: EnvironmentConfig): AzureDeployment {
     const azure = config.azure;
     if (!azure) throw new ConfigError([{ key: formatKey(["azure"]), message: "is required to deploy the AKS cluster" }]);
-    const problems = azureEnvironmentProblems(config);
-    if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ key: formatKey(p.path), message: p.message })));
     const settings = resolveAksSettings({ environment: config.environment, azure });
     const prod = config.environment === "prod";
     const tags = { environment: config.environment };

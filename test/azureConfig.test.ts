@@ -103,9 +103,18 @@ describe("Azure config", () => {
             it(`refuses ${c.name}`, () => {
                 const values = stackConfig(c.stack);
                 c.edit(values);
-                const problems = azureEnvironmentProblems(parseEnvironmentConfig(values));
-                const hit = problems.find((p) => p.path.join(".") === c.path);
-                assert.ok(hit, JSON.stringify(problems));
+                // These are ordinary config errors: reported with every other problem, before anything registers.
+                const error = (() => {
+                    try {
+                        parseEnvironmentConfig(values);
+                    } catch (e) {
+                        return e as ConfigError;
+                    }
+                    return assert.fail("expected a ConfigError");
+                })();
+                assert.ok(error instanceof ConfigError);
+                const hit = error.problems.find((p) => p.key === `trustmesh:${c.path}`);
+                assert.ok(hit, JSON.stringify(error.problems));
                 assert.match(hit.message, c.message);
             });
         }

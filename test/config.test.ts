@@ -25,14 +25,18 @@ describe("environment config", () => {
         });
     }
 
-    it("applies defaults: policy registries, namespace PSA level and quota", () => {
-        const config = parseEnvironmentConfig({ environment: "dev", namespaces: [{ name: "web", clusters: [] }].slice(0, 0) });
-        assert.equal(config.policy.enforcement, undefined);
-        assert.ok(config.policy.allowedRegistries.length > 0);
-        const withNs = parseEnvironmentConfig({ ...baseConfig(), namespaces: [{ name: "web" }] });
-        assert.equal(withNs.namespaces[0]!.podSecurity, "restricted");
-        assert.deepEqual(withNs.namespaces[0]!.clusters, ["gke", "aks"]);
-        assert.equal(withNs.namespaces[0]!.quota.pods, 50);
+    it("applies defaults: policy registries, namespace PSA level, clusters and quota", () => {
+        const minimal = parseEnvironmentConfig({ environment: "dev" });
+        assert.equal(minimal.policy.enforcement, undefined);
+        assert.ok(minimal.policy.allowedRegistries.length > 0);
+        assert.deepEqual(minimal.namespaces, []);
+        const config = baseConfig();
+        config.namespaces.push({ name: "web" });
+        const web = parseEnvironmentConfig(config).namespaces.find((ns) => ns.name === "web")!;
+        assert.equal(web.podSecurity, "restricted");
+        assert.deepEqual(web.clusters, ["gke", "aks"]);
+        assert.equal(web.quota.pods, 50);
+        assert.equal(web.sidecarInjection, true);
     });
 
     const invalid: Array<{ name: string; edit: (c: Record<string, any>) => void; key: string; message: RegExp }> = [
@@ -45,19 +49,22 @@ describe("environment config", () => {
         { name: "0.0.0.0/0 in authorized networks", edit: (c) => (c.gcp.cluster.authorizedNetworks[0].cidrBlock = "0.0.0.0/0"), key: "trustmesh:gcp.cluster.authorizedNetworks[0].cidrBlock", message: /whole internet/ },
         { name: "overlapping ranges", edit: (c) => (c.gcp.network.servicesCidr = "10.20.16.0/20"), key: "trustmesh:gcp.network.servicesCidr", message: /overlaps trustmesh:gcp.network.podsCidr|overlaps podsCidr/ },
         { name: "advisory enforcement in prod", edit: (c) => { c.environment = "prod"; c.policy = { enforcement: "advisory" }; }, key: "trustmesh:policy.enforcement", message: /refused in prod/ },
-        { name: "a duplicate namespace", edit: (c) => (c.namespaces = [{ name: "web" }, { name: "web" }]), key: "trustmesh:namespaces[1].name", message: /listed twice/ },
-        { name: "baseline without a reason", edit: (c) => (c.namespaces = [{ name: "legacy", podSecurity: "baseline" }]), key: "trustmesh:namespaces[0].baselineReason", message: /is required when podSecurity is baseline/ },
-        { name: "a reserved namespace", edit: (c) => (c.namespaces = [{ name: "kube-system" }]), key: "trustmesh:namespaces[0].name", message: /reserved/ },
-        { name: "a namespace on a cluster with no section", edit: (c) => { delete c.azure; c.namespaces = [{ name: "web", clusters: ["aks"] }]; }, key: "trustmesh:namespaces[0].clusters[0]", message: /no trustmesh:azure section/ },
+        { name: "a duplicate namespace", edit: (c) => c.namespaces.push({ ...c.namespaces[0] }), key: "trustmesh:namespaces[N].name", message: /listed twice/ },
+        { name: "baseline without a reason", edit: (c) => c.namespaces.push({ name: "legacy", podSecurity: "baseline" }), key: "trustmesh:namespaces[N].baselineReason", message: /is required when podSecurity is baseline/ },
+        { name: "a reserved namespace", edit: (c) => c.namespaces.push({ name: "kube-system" }), key: "trustmesh:namespaces[N].name", message: /reserved/ },
+        { name: "a quota that is not a quantity", edit: (c) => c.namespaces.push({ name: "web", quota: { requestsCpu: "lots" } }), key: "trustmesh:namespaces[N].quota.requestsCpu", message: /Kubernetes quantity/ },
+        { name: "a namespace on a cluster with no section", edit: (c) => { delete c.azure; c.namespaces = [{ name: "web", clusters: ["aks"] }]; c.mesh = {}; }, key: "trustmesh:namespaces[0].clusters[0]", message: /no trustmesh:azure section/ },
     ];
 
     for (const testCase of invalid) {
         it(`rejects ${testCase.name}, naming ${testCase.key}`, () => {
             const config = baseConfig();
             testCase.edit(config);
+            // [N] stands for the last namespace, the one a case appends.
+            const key = testCase.key.replace("[N]", `[${(config.namespaces?.length ?? 1) - 1}]`);
             const problems = problemsOf(config);
-            const problem = problems.find((p) => p.key === testCase.key);
-            assert.ok(problem, `no problem for ${testCase.key}; got ${JSON.stringify(problems)}`);
+            const problem = problems.find((p) => p.key === key);
+            assert.ok(problem, `no problem for ${key}; got ${JSON.stringify(problems)}`);
             assert.match(problem.message, testCase.message);
         });
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { azureSchema } from "./azure";
+import { azureEnvironmentProblems, azureSchema } from "./azure";
 import { environmentTiers } from "./common";
 import { gcpSchema } from "./gcp";
 import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
@@ -57,6 +57,9 @@ export const environmentSchema = z
             });
         });
         refineMeshAgainstEnvironment(env, ctx);
+        for (const problem of azureEnvironmentProblems(env)) {
+            ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+        }
     });
 
 /** The raw shape of the config, as written in a stack file. */
