@@ -187,10 +187,14 @@ describe("component package schema", function () {
         assert.equal(notInSchema.length, 0, `not in the schema (see the rules test for why): ${notInSchema.join(", ")}`);
     });
 
-    it("the component provider itself serves that schema", async function () {
-        if (violations.length > 0) this.skip(); // its first error is already in the violations above
-        const provider = new ComponentProvider({ name: providerName, dirname: root, components: components as never });
+    it("the component provider itself serves that schema (for the components that follow the rules)", async () => {
+        const serving = components.filter((c) => definitions[c.name]);
+        assert.ok(serving.length > 0, "no component follows the rules");
+        const provider = new ComponentProvider({ name: providerName, dirname: root, components: serving as never });
         const schema = JSON.parse(await provider.getSchema()) as PackageSpec;
-        assert.deepEqual(Object.keys(schema.resources).sort(), names.map((n) => `${providerName}:index:${n}`).sort());
+        assert.deepEqual(Object.keys(schema.resources).sort(), serving.map((c) => `${providerName}:index:${c.name}`).sort());
+        for (const c of serving) {
+            assert.deepEqual(schema.resources[`${providerName}:index:${c.name}`]!.inputProperties, definitions[c.name]!.inputs, `${c.name} inputs`);
+        }
     });
 });
