@@ -74,6 +74,8 @@ export interface AksClusterArgs {
     kubeloginMode?: KubeloginMode;
     /** Tags for every Azure resource. @default {} */
     tags?: Record<string, string>;
+    /** Pulumi `protect` on the cluster: the engine refuses to delete or replace it. @default false */
+    protect?: boolean;
 }
 
 /** The AKS AAD server application id: the audience of every Entra token for an AKS API server. */
@@ -192,6 +194,8 @@ export class AksCluster extends pulumi.ComponentResource {
     /** A kubelogin-based kubeconfig, as a secret. */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly kubeletIdentityObjectId: pulumi.Output<string>;
+    /** Principal of the control-plane identity: it manages load balancers, so it needs rights on their public IPs. */
+    public readonly controlPlanePrincipalId: pulumi.Output<string>;
     /** Kubernetes provider named after `clusterKey`. */
     public readonly provider: k8s.Provider;
     /** The cluster and its node pools: what Kubernetes objects wait for. */
@@ -207,6 +211,7 @@ export class AksCluster extends pulumi.ComponentResource {
         this.oidcIssuerUrl = built.oidcIssuerUrl;
         this.kubeconfig = built.kubeconfig;
         this.kubeletIdentityObjectId = built.kubeletIdentity.principalId;
+        this.controlPlanePrincipalId = built.controlPlaneIdentity.principalId;
         this.provider = built.provider;
         this.ready = [built.cluster, ...built.userPools];
         this.registerOutputs({
@@ -215,6 +220,7 @@ export class AksCluster extends pulumi.ComponentResource {
             oidcIssuerUrl: this.oidcIssuerUrl,
             kubeconfig: this.kubeconfig,
             kubeletIdentityObjectId: this.kubeletIdentityObjectId,
+            controlPlanePrincipalId: this.controlPlanePrincipalId,
         });
     }
 }
@@ -321,7 +327,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
             azureMonitorProfile: args.managedPrometheus ? { metrics: { enabled: true } } : undefined,
         },
         // The autoscaler owns the node count after creation.
-        { parent, dependsOn: [kubeletOperator, subnetContributor], ignoreChanges: ["agentPoolProfiles[0].count"] },
+        { parent, dependsOn: [kubeletOperator, subnetContributor], ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
     );
 
     const userPools = otherPools.map(

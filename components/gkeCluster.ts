@@ -48,6 +48,8 @@ export interface GkeClusterArgs {
     releaseChannel?: string;
     /** Refuse `pulumi destroy` and deletes of the cluster. @default true */
     deletionProtection?: boolean;
+    /** Pulumi `protect` on the cluster: the engine refuses to delete or replace it. @default false */
+    protect?: boolean;
     /** Enforce the project's Binary Authorization policy on every pod. @default true */
     binaryAuthorization?: boolean;
     /**
@@ -241,7 +243,7 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
             maintenancePolicy: { dailyMaintenanceWindow: { startTime: args.maintenanceStartTime ?? "03:00" } },
         },
-        { parent, dependsOn: kmsGrant ? [kmsGrant] : [] },
+        { parent, dependsOn: kmsGrant ? [kmsGrant] : [], protect: args.protect },
     );
 
     const caCertificate = cluster.masterAuth.apply((auth) => auth.clusterCaCertificate ?? "");

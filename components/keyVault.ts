@@ -96,7 +96,8 @@ export class KeyVault extends pulumi.ComponentResource {
     public readonly secretUris: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("trustmesh:index:KeyVault", name, args, opts);
+        // Component args are recorded in state too: the secret values must be secrets there as well.
+        super("trustmesh:index:KeyVault", name, { ...args, secrets: secretValues(args.secrets) }, opts);
         const problems = validateKeyVaultArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`KeyVault ${name}: ${problems.join("; ")}`, this);
         const built = buildKeyVault(name, args, this);
@@ -147,10 +148,10 @@ export function buildKeyVault(name: string, args: KeyVaultArgs, parent: pulumi.R
     );
 
     const secrets: Record<string, keyvault.Secret> = {};
-    for (const [secretName, value] of Object.entries(args.secrets ?? {})) {
+    for (const [secretName, value] of Object.entries(secretValues(args.secrets))) {
         secrets[secretName] = new keyvault.Secret(
             `${name}-secret-${secretName.toLowerCase()}`,
-            { resourceGroupName: args.resourceGroupName, vaultName: vault.name, secretName, properties: { value: pulumi.secret(value) } },
+            { resourceGroupName: args.resourceGroupName, vaultName: vault.name, secretName, properties: { value } },
             { parent, additionalSecretOutputs: ["properties"] },
         );
     }
@@ -206,4 +207,9 @@ export function buildKeyVault(name: string, args: KeyVaultArgs, parent: pulumi.R
     }
 
     return { vault, secrets, roleAssignments, privateEndpoint, dnsZone };
+}
+
+/** Every secret value wrapped as a Pulumi secret, whatever the caller passed. */
+export function secretValues(values: Record<string, pulumi.Input<string>> | undefined): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, pulumi.secret(value)]));
 }

@@ -30,6 +30,11 @@ export interface NamespaceBaselineArgs {
     quota?: NamespaceQuotaArgs;
     /** Extra labels for the namespace (cannot override the Pod Security labels). @default {} */
     labels?: Record<string, string>;
+    /**
+     * Label that makes trust-manager publish the environment's root CA into the namespace (value
+     * "enabled"), so workloads can verify peers on either cluster. Unset: no bundle. @default - none
+     */
+    trustBundleLabel?: string;
 }
 
 export const defaultNamespaceQuota: NamespaceQuotaArgs = {
@@ -55,6 +60,7 @@ export function namespaceLabels(args: NamespaceBaselineArgs): Record<string, str
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
         "istio-injection": args.sidecarInjection === false ? "disabled" : "enabled",
+        ...(args.trustBundleLabel ? { [args.trustBundleLabel]: "enabled" } : {}),
     };
 }
 

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { AzureNetwork } from "../components/azureNetwork";
 import { AzureWorkloadIdentity, builtInRoleDefinitionId, useWorkloadIdentityLabel } from "../components/azureWorkloadIdentity";
-import { KeyVault } from "../components/keyVault";
+import { KeyVault, secretValues } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
 import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
 import { ConfigError, formatKey, type EnvironmentConfig } from "./config";
@@ -15,9 +15,9 @@ export interface AzureDeployment extends ClusterTarget {
         oidcIssuerUrl: pulumi.Output<string>;
         /** kubelogin-based kubeconfig, a secret. */
         kubeconfig: pulumi.Output<string>;
-        /** Undefined when the stack has no keyVault section. */
-        keyVaultUri?: pulumi.Output<string>;
     };
+    network: AzureNetwork;
+    cluster: AksCluster;
 }
 
 /**
@@ -64,6 +64,8 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         containerInsights: settings.containerInsights,
         managedPrometheus: azure.cluster.managedPrometheus,
         tags,
+        // A prod cluster is stateful infrastructure: Pulumi refuses to delete or replace it.
+        protect: prod,
     });
 
     const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {
@@ -94,68 +96,84 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         };
     };
 
-    let keyVaultUri: pulumi.Output<string> | undefined;
-    if (azure.keyVault) {
-        const kv = azure.keyVault;
-        const namespace = keyVaultNamespace(config)!;
-        const reader = new AzureWorkloadIdentity(
-            `aks-${namespace}-keyvault`,
-            {
-                resourceGroupName: net.resourceGroupName,
-                location: azure.location,
-                oidcIssuerUrl: aks.oidcIssuerUrl,
-                namespace,
-                serviceAccountName: kv.serviceAccount,
-                tenantId: azure.tenantId,
-                tags,
-            },
-            { providers: [aks.provider], dependsOn: aks.ready },
-        );
-        const vault = new KeyVault("aks-keyvault", {
-            vaultName: kv.name,
-            resourceGroupName: net.resourceGroupName,
-            location: azure.location,
-            subscriptionId: azure.subscriptionId,
-            tenantId: azure.tenantId,
-            publicNetworkAccess: settings.keyVaultPublicNetworkAccess,
-            allowedIpRanges: settings.keyVaultPublicNetworkAccess ? kv.allowedIpRanges : [],
-            // The node subnet has the Key Vault service endpoint: the CSI driver on the nodes gets through the firewall.
-            allowedSubnetIds: settings.keyVaultPublicNetworkAccess ? [net.nodeSubnetId] : [],
-            // Without public access, the cluster reaches the vault through a private endpoint in its VNet.
-            privateEndpoint: settings.keyVaultPublicNetworkAccess ? undefined : { subnetId: net.nodeSubnetId, vnetId: net.vnetId },
-            secrets: kv.secrets,
-            readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
-            protect: prod,
-            tags,
-        });
-        keyVaultUri = vault.vaultUri;
-
-        const objects: KeyVaultObjectArgs[] = Object.keys(kv.secrets).map((name) => ({ name, type: "secret" }));
-        const syncedSecrets: SyncedSecretArgs[] = [];
-        if (objects.length > 0) {
-            syncedSecrets.push({ secretName: "keyvault-secrets", type: "Opaque", data: objects.map((o) => ({ objectName: o.name, key: o.name })) });
-        }
-        for (const certificate of kv.certificates) {
-            const tls = keyVaultTlsCertificate(certificate, `${certificate.toLowerCase()}-tls`);
-            objects.push(tls.object);
-            syncedSecrets.push(tls.syncedSecret);
-        }
-        if (objects.length > 0) {
-            new KeyVaultSecrets(
-                `aks-${namespace}-keyvault`,
-                { namespace, secretProviderClassName: "keyvault", vaultName: vault.vaultName, tenantId: azure.tenantId, clientId: reader.clientId, objects, syncedSecrets },
-                // The reader's role on the vault must exist before a pod mounts the volume.
-                { providers: [aks.provider], dependsOn: [...aks.ready, ...reader.ready, vault] },
-            );
-        }
-    }
-
     return {
         key: "aks",
         cloud: "azure",
         provider: aks.provider,
         ready: aks.ready,
         bindWorkloadIdentity,
-        outputs: { clusterName: aks.clusterName, oidcIssuerUrl: aks.oidcIssuerUrl, kubeconfig: aks.kubeconfig, keyVaultUri },
+        controlPlanePrincipalId: aks.controlPlanePrincipalId,
+        network: net,
+        cluster: aks,
+        outputs: { clusterName: aks.clusterName, oidcIssuerUrl: aks.oidcIssuerUrl, kubeconfig: aks.kubeconfig },
     };
+}
+
+/**
+ * Seed 003's demo, with Workload Identity: the Key Vault holding the config's secrets, a workload
+ * identity that may read them, and the SecretProviderClass that mounts them in the application
+ * namespace. Built once the application namespaces exist (`namespaceReady`), so the ServiceAccount and
+ * the SecretProviderClass never race their namespace on a first deploy.
+ */
+export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment, namespaceReady: pulumi.Resource[]): { keyVaultUri: pulumi.Output<string> } | undefined {
+    const azure = config.azure;
+    const kv = azure?.keyVault;
+    if (!azure || !kv) return undefined;
+    const settings = resolveAksSettings({ environment: config.environment, azure });
+    const prod = config.environment === "prod";
+    const tags = { environment: config.environment };
+    const net = side.network;
+    const aks = side.cluster;
+    const namespace = keyVaultNamespace(config)!;
+    const reader = new AzureWorkloadIdentity(
+        `aks-${namespace}-keyvault`,
+        {
+            resourceGroupName: net.resourceGroupName,
+            location: azure.location,
+            oidcIssuerUrl: aks.oidcIssuerUrl,
+            namespace,
+            serviceAccountName: kv.serviceAccount,
+            tenantId: azure.tenantId,
+            tags,
+        },
+        { providers: [aks.provider], dependsOn: [...aks.ready, ...namespaceReady] },
+    );
+    const vault = new KeyVault("aks-keyvault", {
+        vaultName: kv.name,
+        resourceGroupName: net.resourceGroupName,
+        location: azure.location,
+        subscriptionId: azure.subscriptionId,
+        tenantId: azure.tenantId,
+        publicNetworkAccess: settings.keyVaultPublicNetworkAccess,
+        allowedIpRanges: settings.keyVaultPublicNetworkAccess ? kv.allowedIpRanges : [],
+        // The node subnet has the Key Vault service endpoint: the CSI driver on the nodes gets through the firewall.
+        allowedSubnetIds: settings.keyVaultPublicNetworkAccess ? [net.nodeSubnetId] : [],
+        // Without public access, the cluster reaches the vault through a private endpoint in its VNet.
+        privateEndpoint: settings.keyVaultPublicNetworkAccess ? undefined : { subnetId: net.nodeSubnetId, vnetId: net.vnetId },
+        // Key Vault values come from stack config: secrets from here on, whether or not they were set with --secret.
+        secrets: secretValues(kv.secrets),
+        readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
+        protect: prod,
+        tags,
+    });
+
+    const objects: KeyVaultObjectArgs[] = Object.keys(kv.secrets).map((name) => ({ name, type: "secret" }));
+    const syncedSecrets: SyncedSecretArgs[] = [];
+    if (objects.length > 0) {
+        syncedSecrets.push({ secretName: "keyvault-secrets", type: "Opaque", data: objects.map((o) => ({ objectName: o.name, key: o.name })) });
+    }
+    for (const certificate of kv.certificates) {
+        const tls = keyVaultTlsCertificate(certificate, `${certificate.toLowerCase()}-tls`);
+        objects.push(tls.object);
+        syncedSecrets.push(tls.syncedSecret);
+    }
+    if (objects.length > 0) {
+        new KeyVaultSecrets(
+            `aks-${namespace}-keyvault`,
+            { namespace, secretProviderClassName: "keyvault", vaultName: vault.vaultName, tenantId: azure.tenantId, clientId: reader.clientId, objects, syncedSecrets },
+            // The reader's role on the vault must exist before a pod mounts the volume.
+            { providers: [aks.provider], dependsOn: [...aks.ready, ...namespaceReady, ...reader.ready, vault] },
+        );
+    }
+    return { keyVaultUri: vault.vaultUri };
 }

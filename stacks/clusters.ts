@@ -41,6 +41,11 @@ export interface ClusterTarget {
     provider: k8s.Provider;
     /** Resources the cluster's Kubernetes objects must wait for (node pools, add-ons). */
     ready: pulumi.Resource[];
+    /**
+     * Azure: principal of the cluster's control-plane identity. It creates the load balancers of
+     * LoadBalancer Services, so it needs rights on any public IP reserved for one elsewhere.
+     */
+    controlPlanePrincipalId?: pulumi.Output<string>;
     /** Binds a cloud identity to a ServiceAccount through the cluster's workload identity. */
     bindWorkloadIdentity?: (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions) => WorkloadIdentityBinding;
 }

@@ -58,6 +58,8 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         privateEndpoint: settings.privateEndpoint,
         releaseChannel: settings.releaseChannel,
         deletionProtection: settings.deletionProtection,
+        // A prod cluster is stateful infrastructure: Pulumi refuses to delete or replace it.
+        protect: config.environment === "prod",
         binaryAuthorization: settings.binaryAuthorization,
         databaseEncryptionKey: settings.databaseEncryptionKey,
         maintenanceStartTime: settings.maintenanceStartTime,

@@ -1,12 +1,15 @@
 import * as gcpCompute from "@pulumi/gcp/compute";
 import * as network from "@pulumi/azure-native/network";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
+import { builtInRoleDefinitionId } from "../components/azureWorkloadIdentity";
 import { Istio } from "../components/istio";
 import { MeshLink } from "../components/meshLink";
 import type { MtlsDnsZoneArgs } from "../components/mtlsServer";
 import type { ClusterTarget } from "./clusters";
 import { deployMeshExample } from "./meshExample";
+import { namespaceReady, type NamespaceResources } from "./namespaces";
 import type { ClusterName, EnvironmentConfig } from "./config";
 
 /** What the mesh needs from the PKI (a `PkiDeployment` fits): per cluster, the internal issuer and what it waits for. */
@@ -27,6 +30,8 @@ export interface MeshDeployment {
 /** The reserved ingress IP of one cluster plus how its gateway Service is told to take it. */
 interface IngressIp {
     address: pulumi.Output<string>;
+    /** What the gateway Service must wait for before it can take the IP. */
+    ready: pulumi.Resource[];
     loadBalancerIP?: pulumi.Output<string>;
     annotations: Record<string, pulumi.Input<string>>;
 }
@@ -42,14 +47,14 @@ function gkeIngressIp(config: EnvironmentConfig): IngressIp {
         networkTier: "PREMIUM",
         description: "Static IP of the Istio ingress gateway (trustmesh mesh links)",
     });
-    return { address: address.address, loadBalancerIP: address.address, annotations: {} };
+    return { address: address.address, loadBalancerIP: address.address, annotations: {}, ready: [address] };
 }
 
 /**
  * A Standard static public IP in its own resource group; the AKS cloud provider finds it by name and
  * resource group (annotations), which replace the deprecated `loadBalancerIP` on AKS.
  */
-function aksIngressIp(config: EnvironmentConfig): IngressIp & { resourceGroupName: pulumi.Output<string> } {
+function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): IngressIp & { resourceGroupName: pulumi.Output<string> } {
     const azure = config.azure!;
     // Plain names, known before deploy: the gateway's annotations must not wait on the group's outputs.
     const resourceGroupName = `trustmesh-${config.environment}-mesh`;
@@ -65,20 +70,33 @@ function aksIngressIp(config: EnvironmentConfig): IngressIp & { resourceGroupNam
         // Zone-redundant in prod so one zone going down does not take the link's address with it.
         ...(config.environment === "prod" ? { zones: ["1", "2", "3"] } : {}),
     }, { dependsOn: [group] });
+    // The cluster's control-plane identity attaches the IP to its load balancer: it needs Network
+    // Contributor on this group, and no wider.
+    const ready: pulumi.Resource[] = [publicIp];
+    if (cluster.controlPlanePrincipalId) {
+        ready.push(
+            new authorization.RoleAssignment(
+                "aks-istio-ingress-network-contributor",
+                {
+                    principalId: cluster.controlPlanePrincipalId,
+                    principalType: "ServicePrincipal",
+                    roleDefinitionId: builtInRoleDefinitionId(azure.subscriptionId, "Network Contributor"),
+                    scope: group.id,
+                },
+                { dependsOn: [group] },
+            ),
+        );
+    }
     const address = publicIp.ipAddress.apply((ip) => ip ?? "");
     return {
         address,
+        ready,
         resourceGroupName: pulumi.output(resourceGroupName),
         annotations: {
             "service.beta.kubernetes.io/azure-load-balancer-resource-group": resourceGroupName,
             "service.beta.kubernetes.io/azure-pip-name": name,
         },
     };
-}
-
-function namespaceReady(namespaces: Partial<Record<ClusterName, Record<string, pulumi.Resource>>>, cluster: ClusterName, name: string): pulumi.Resource[] {
-    const resource = namespaces[cluster]?.[name];
-    return resource ? [resource] : [];
 }
 
 function dnsZoneFor(config: EnvironmentConfig): MtlsDnsZoneArgs | undefined {
@@ -99,13 +117,13 @@ export function deployMesh(
     config: EnvironmentConfig,
     clusters: Partial<Record<ClusterName, ClusterTarget>>,
     pki: MeshPki = {},
-    namespaces: Partial<Record<ClusterName, Record<string, pulumi.Resource>>> = {},
+    namespaces: NamespaceResources = {},
 ): MeshDeployment {
     const istio: Partial<Record<ClusterName, Istio>> = {};
     const ingressAddresses: Partial<Record<ClusterName, pulumi.Output<string>>> = {};
     for (const key of Object.keys(clusters) as ClusterName[]) {
         const cluster = clusters[key]!;
-        const ip = key === "gke" ? gkeIngressIp(config) : aksIngressIp(config);
+        const ip = key === "gke" ? gkeIngressIp(config) : aksIngressIp(config, cluster);
         ingressAddresses[key] = ip.address;
         const linkPorts = config.mesh.links.filter((l) => l.server === key).map((l) => l.linkPort);
         istio[key] = new Istio(
@@ -119,7 +137,7 @@ export function deployMesh(
                 egressLinkPorts: [...new Set(config.mesh.links.filter((l) => l.client === key).map((l) => l.linkPort))],
                 platform: key === "gke" ? "gke" : undefined,
             },
-            { provider: cluster.provider, dependsOn: cluster.ready },
+            { provider: cluster.provider, dependsOn: [...cluster.ready, ...ip.ready] },
         );
     }
 

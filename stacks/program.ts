@@ -1,8 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NamespaceBaseline } from "../components/namespaceBaseline";
+import type { AzureDeployment } from "./azure";
+import { deployKeyVault } from "./azure";
 import { ConfigError, readEnvironmentConfig, type EnvironmentConfig } from "./config";
+import { keyVaultNamespace } from "./config/azure";
 import { deployClusters } from "./clusters";
+import type { GcpDeployment } from "./gcp";
 import { deployMesh } from "./mesh";
+import { deployNamespaces, namespaceReady } from "./namespaces";
 import { deployPki } from "./pki";
 
 /**
@@ -20,33 +24,43 @@ export function environmentProgram(): Record<string, unknown> {
     return buildEnvironment(config);
 }
 
-/** Builds the environment from a validated config and returns the stack outputs. */
+/**
+ * Builds the environment from a validated config and returns the stack outputs. Order matters for a
+ * first deploy: clusters, then the application namespaces, then everything that lands in them (PKI,
+ * mesh links, the Key Vault demo), each waiting for what it needs.
+ */
 export function buildEnvironment(config: EnvironmentConfig): Record<string, unknown> {
     const clusters = deployClusters(config);
+    const namespaces = deployNamespaces(config, clusters);
     const pki = deployPki(config, clusters);
-    const mesh = deployMesh(config, clusters, pki);
+    const mesh = deployMesh(config, clusters, pki, namespaces);
+    const gke = clusters.gke as GcpDeployment | undefined;
+    const aks = clusters.aks as AzureDeployment | undefined;
+    const keyVault = aks && config.azure?.keyVault
+        ? deployKeyVault(config, aks, namespaceReady(namespaces, "aks", keyVaultNamespace(config) ?? ""))
+        : undefined;
 
-    const namespaces: Record<string, string[]> = {};
-    for (const ns of config.namespaces) {
-        for (const key of ns.clusters) {
-            const cluster = clusters[key];
-            if (!cluster) {
-                throw new pulumi.RunError(`namespace "${ns.name}" targets cluster "${key}", but the stack configures no ${key === "gke" ? "gcp" : "azure"} section`);
-            }
-            new NamespaceBaseline(
-                `${key}-${ns.name}`,
-                {
-                    name: ns.name,
-                    podSecurity: ns.podSecurity,
-                    baselineReason: ns.baselineReason,
-                    sidecarInjection: ns.sidecarInjection,
-                    quota: ns.quota,
-                },
-                { provider: cluster.provider, dependsOn: cluster.ready },
-            );
-            (namespaces[key] ??= []).push(ns.name);
-        }
-    }
-
-    return { environment: config.environment, namespaces, meshLinks: mesh.outputs.meshLinks, meshIngressAddresses: mesh.outputs.meshIngressAddresses, rootCaCertificate: pki.outputs.rootCaCertificate };
+    const namespaceNames = Object.fromEntries(Object.entries(namespaces).map(([cluster, byName]) => [cluster, Object.keys(byName ?? {})]));
+    return {
+        environment: config.environment,
+        namespaces: namespaceNames,
+        ...(gke
+            ? {
+                  gkeClusterName: gke.outputs.gkeClusterName,
+                  gkeEndpoint: gke.outputs.gkeEndpoint,
+                  gkeKubeconfig: gke.outputs.gkeKubeconfig,
+              }
+            : {}),
+        ...(aks
+            ? {
+                  aksClusterName: aks.outputs.clusterName,
+                  aksOidcIssuerUrl: aks.outputs.oidcIssuerUrl,
+                  aksKubeconfig: aks.outputs.kubeconfig,
+              }
+            : {}),
+        ...(keyVault ? { keyVaultUri: keyVault.keyVaultUri } : {}),
+        rootCaCertificate: pki.outputs.rootCaCertificate,
+        meshLinks: mesh.outputs.meshLinks,
+        meshIngressAddresses: mesh.outputs.meshIngressAddresses,
+    };
 }

@@ -133,7 +133,7 @@ describe("GCP config", () => {
         it("refuses a config with no gcp section", () => {
             const config = stackConfig("dev");
             delete config.gcp;
-            config.namespaces = [];
+            config.namespaces = config.namespaces.filter((ns: { clusters?: string[] }) => !(ns.clusters ?? ["gke"]).includes("gke"));
             delete config.mesh;
             assert.throws(() => resolveGkeSettings(parseEnvironmentConfig(config)), /no trustmesh:gcp section/);
         });

@@ -45,7 +45,7 @@ describe("npm run plan", function () {
                 ["dependencies", "inputs", "name", "parent", "protect", "provider", "secretPaths", "type", "urn"],
             );
         }
-        const namespace = body.resources.find((r: any) => r.type === "kubernetes:core/v1:Namespace");
+        const namespace = body.resources.find((r: any) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === "payments");
         assert.match(namespace.parent, /trustmesh:index:NamespaceBaseline/);
         assert.ok(body.manifests.length > 0);
         for (const manifest of body.manifests) {

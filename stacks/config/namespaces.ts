@@ -34,6 +34,8 @@ export const namespaceSchema = z
         baselineReason: z.string().min(10).optional(),
         /** Istio sidecar injection. @default true */
         sidecarInjection: z.boolean().default(true),
+        /** Receive the environment's root CA bundle from trust-manager. @default true */
+        trustBundle: z.boolean().default(true),
         /** ResourceQuota for the namespace. @default - the defaults of each field */
         quota: namespaceQuotaSchema.default(namespaceQuotaSchema.parse({})),
     })
