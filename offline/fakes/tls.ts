@@ -9,7 +9,8 @@
 // - serial numbers are hashes, notBefore is the start of the current UTC day (valid now, same all day).
 // RSA keys cannot be derived cheaply from a seed: they are generated once per process and cached by the
 // same hash, so a process plans deterministically, but two processes get different RSA keys.
-import "./reflectMetadata";
+// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata API.
+import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from "node:crypto";
