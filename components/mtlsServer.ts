@@ -17,6 +17,8 @@ export interface MtlsDnsZoneArgs {
     azureResourceGroupName?: string;
     /** Record TTL in seconds. @default 300 */
     ttlSeconds?: number;
+    /** Pulumi `protect` on the record: clients resolve the link host through it. @default false */
+    protect?: boolean;
 }
 
 export interface MtlsServerArgs {
@@ -236,7 +238,7 @@ function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArg
         return new gcpDns.RecordSet(
             `${name}-dns`,
             { managedZone: zone.gcpManagedZone, project: zone.gcpProject, name: `${args.host}.`, type: "A", ttl, rrdatas: [address] },
-            { parent },
+            { parent, protect: zone.protect },
         );
     }
     const zoneName = zone.azureZoneName as string;
@@ -250,6 +252,6 @@ function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArg
             ttl,
             aRecords: [{ ipv4Address: address }],
         },
-        { parent },
+        { parent, protect: zone.protect },
     );
 }

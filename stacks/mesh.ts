@@ -46,7 +46,7 @@ function gkeIngressIp(config: EnvironmentConfig): IngressIp {
         addressType: "EXTERNAL",
         networkTier: "PREMIUM",
         description: "Static IP of the Istio ingress gateway (trustmesh mesh links)",
-    });
+    }, { protect: config.environment === "prod" });
     return { address: address.address, loadBalancerIP: address.address, annotations: {}, ready: [address] };
 }
 
@@ -69,7 +69,7 @@ function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): Ingres
         publicIPAddressVersion: "IPv4",
         // Zone-redundant in prod so one zone going down does not take the link's address with it.
         ...(config.environment === "prod" ? { zones: ["1", "2", "3"] } : {}),
-    }, { dependsOn: [group] });
+    }, { dependsOn: [group], protect: config.environment === "prod" });
     // The cluster's control-plane identity attaches the IP to its load balancer: it needs Network
     // Contributor on this group, and no wider.
     const ready: pulumi.Resource[] = [publicIp];
@@ -102,9 +102,11 @@ function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): Ingres
 function dnsZoneFor(config: EnvironmentConfig): MtlsDnsZoneArgs | undefined {
     const dns = config.mesh.dns;
     if (!dns) return undefined;
+    // Records and reserved IPs are what clients find the link by: stateful, so protected in prod.
+    const protect = config.environment === "prod";
     return dns.gcpManagedZone !== undefined
-        ? { gcpManagedZone: dns.gcpManagedZone, gcpProject: config.gcp?.project, ttlSeconds: dns.ttlSeconds }
-        : { azureZoneName: dns.domain, azureResourceGroupName: dns.azureResourceGroup, ttlSeconds: dns.ttlSeconds };
+        ? { gcpManagedZone: dns.gcpManagedZone, gcpProject: config.gcp?.project, ttlSeconds: dns.ttlSeconds, protect }
+        : { azureZoneName: dns.domain, azureResourceGroupName: dns.azureResourceGroup, ttlSeconds: dns.ttlSeconds, protect };
 }
 
 /**
