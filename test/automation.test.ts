@@ -241,18 +241,25 @@ describe("Automation API entry", function () {
             const opts = rec.calls[0]!.opts as { policyPacks: string[]; policyPackConfigs: string[] };
             assert.deepEqual(opts.policyPacks, [policyPackDir]);
             assert.ok(path.isAbsolute(opts.policyPacks[0]!) && existsSync(path.join(opts.policyPacks[0]!, "PulumiPolicy.yaml")));
-            assert.deepEqual(JSON.parse(readFileSync(opts.policyPackConfigs[0]!, "utf8")), { all: "advisory" });
+            assert.equal((JSON.parse(readFileSync(opts.policyPackConfigs[0]!, "utf8")) as { all: string }).all, "advisory");
             assert.deepEqual(output, ["Previewing update (dev)\n"]);
             assert.deepEqual(events, [event]);
             assert.equal(result.status, "succeeded");
             if (result.status === "succeeded") assert.deepEqual(result.changes, { create: 3 });
         });
 
-        it("sets a stack's own enforcement in the pack config, and none at all when the pack is off", async () => {
+        it("sets the stack's own enforcement, environment and registries in the pack config, and none at all when the pack is off", async () => {
             const rec = fakeAutomation();
-            await previewEnvironment(options(rec, { config: { ...devConfig, policy: { enforcement: "mandatory" } } }));
+            const base = path.join(mkdtempSync(path.join(tmpdir(), "pack-")), "dev.json");
+            writeFileSync(base, JSON.stringify({ all: "advisory", "workload-image-registry": { environment: "prod", allowedRegistries: ["docker.io/"] }, other: { threshold: 3 } }));
+            const config = { ...devConfig, policy: { enforcement: "mandatory" as const, allowedRegistries: ["registry.example.com/"] } };
+            await previewEnvironment(options(rec, { config, policyPackConfig: base }));
             const packConfig = (rec.calls[0]!.opts.policyPackConfigs as string[])[0]!;
-            assert.deepEqual(JSON.parse(readFileSync(packConfig, "utf8")), { all: "mandatory" });
+            assert.deepEqual(JSON.parse(readFileSync(packConfig, "utf8")), {
+                all: "mandatory",
+                "workload-image-registry": { environment: "dev", allowedRegistries: ["registry.example.com/"] },
+                other: { threshold: 3 },
+            });
             await previewEnvironment(options(rec, { policyPack: false }));
             assert.equal(rec.calls[1]!.opts.policyPacks, undefined);
         });
