@@ -18,6 +18,8 @@ export function scaledStackText(links: number, baseStack = "prod"): string {
     const namespaces = [...((config["trustmesh:namespaces"] as unknown[] | undefined) ?? [])];
     const mesh = { ...((config["trustmesh:mesh"] as Record<string, unknown> | undefined) ?? {}) };
     const meshLinks = [...((mesh.links as unknown[] | undefined) ?? [])];
+    // Link hosts must sit inside the mesh's public DNS zone when the stack has one.
+    const domain = (mesh.dns as { domain?: string } | undefined)?.domain ?? `${baseStack}.example.com`;
     for (let i = 1; i <= links; i++) {
         const ns = benchNamespace(i);
         const server = i % 2 === 0 ? "gke" : "aks";
@@ -28,7 +30,7 @@ export function scaledStackText(links: number, baseStack = "prod"): string {
             namespace: ns,
             port: 8443,
             linkPort: 20000 + i,
-            host: `link-${String(i).padStart(4, "0")}.${baseStack}.example.com`,
+            host: `link-${String(i).padStart(4, "0")}.${domain}`,
             server,
             client: server === "gke" ? "aks" : "gke",
             clientNamespace: ns,

@@ -34,9 +34,10 @@ interface Malformed {
 /** Two valid links, so the fuzzing reaches the mesh section too. */
 function withLinks(trustmesh: Record<string, Json>): Record<string, Json> {
     const mesh = (trustmesh.mesh as Record<string, Json> | undefined) ?? {};
+    const domain = (mesh.dns as { domain?: string } | undefined)?.domain ?? "example.com";
     const links = [
-        { name: "orders-db", service: "mysql", namespace: "mysql", port: 3306, linkPort: 15443, host: "mysql.example.com", server: "aks", client: "gke", clientNamespace: "payments" },
-        { name: "ledger", service: "ledger", namespace: "payments", port: 8443, linkPort: 15444, host: "ledger.example.com", server: "gke", client: "aks", clientNamespace: "payments" },
+        { name: "fuzz-orders-db", service: "mysql", namespace: "mysql", port: 3306, linkPort: 15443, host: `fuzz-mysql.${domain}`, server: "aks", client: "gke", clientNamespace: "payments" },
+        { name: "fuzz-ledger", service: "ledger", namespace: "payments", port: 8443, linkPort: 15444, host: `fuzz-ledger.${domain}`, server: "gke", client: "aks", clientNamespace: "payments" },
     ];
     return { ...trustmesh, mesh: { ...mesh, links: [...((mesh.links as Json[] | undefined) ?? []), ...links] } };
 }
