@@ -13,7 +13,7 @@ import { deployPki } from "./pki";
  * The environment program: reads and validates the stack's config, then builds everything from it.
  * A config error is raised as a RunError so Pulumi prints the message without a stack trace.
  */
-export function environmentProgram(): Record<string, unknown> {
+export function environmentProgram(): EnvironmentStackOutputs {
     let config: EnvironmentConfig;
     try {
         config = readEnvironmentConfig();
@@ -24,12 +24,34 @@ export function environmentProgram(): Record<string, unknown> {
     return buildEnvironment(config);
 }
 
+/** The stack outputs of an environment. Credentials (kubeconfigs) are Pulumi secrets. */
+export interface EnvironmentStackOutputs {
+    environment: EnvironmentConfig["environment"];
+    /** Application namespaces by cluster key. */
+    namespaces: Record<string, string[]>;
+    gkeClusterName?: pulumi.Output<string>;
+    gkeEndpoint?: pulumi.Output<string>;
+    /** A secret. */
+    gkeKubeconfig?: pulumi.Output<string>;
+    aksClusterName?: pulumi.Output<string>;
+    aksOidcIssuerUrl?: pulumi.Output<string>;
+    /** A secret. */
+    aksKubeconfig?: pulumi.Output<string>;
+    keyVaultUri?: pulumi.Output<string>;
+    /** The environment's root CA certificate (public): what every peer verifies against. */
+    rootCaCertificate: pulumi.Output<string>;
+    /** Link name -> host clients connect to. */
+    meshLinks: Record<string, pulumi.Output<string>>;
+    /** Cluster key -> static IP of its ingress gateway. */
+    meshIngressAddresses: Record<string, pulumi.Output<string>>;
+}
+
 /**
  * Builds the environment from a validated config and returns the stack outputs. Order matters for a
  * first deploy: clusters, then the application namespaces, then everything that lands in them (PKI,
  * mesh links, the Key Vault demo), each waiting for what it needs.
  */
-export function buildEnvironment(config: EnvironmentConfig): Record<string, unknown> {
+export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOutputs {
     const clusters = deployClusters(config);
     const namespaces = deployNamespaces(config, clusters);
     const pki = deployPki(config, clusters);

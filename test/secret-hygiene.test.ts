@@ -115,7 +115,7 @@ describe("secret hygiene", function () {
                 let returned: Record<string, unknown> = {};
                 const run = await runOffline(
                     () => {
-                        returned = buildEnvironment(config);
+                        returned = { ...buildEnvironment(config) };
                         return returned;
                     },
                     { stack, config: file.config, secretKeys: file.secretKeys },
