@@ -310,3 +310,16 @@ describe("Automation API entry", function () {
         });
     });
 });
+
+describe("package entry points", () => {
+    it("exports the components at the root and the Automation API at trustmesh/automation", () => {
+        // Resolved through package.json "exports", as a consumer of the package resolves them.
+        /* eslint-disable @typescript-eslint/no-require-imports */
+        const root = require("trustmesh") as typeof import("../components/index");
+        const automation = require("trustmesh/automation") as typeof import("../automation/index");
+        /* eslint-enable @typescript-eslint/no-require-imports */
+        assert.equal(typeof root.NamespaceBaseline, "function");
+        assert.equal(typeof automation.upEnvironment, "function");
+        assert.equal(typeof automation.previewEnvironment, "function");
+    });
+});
