@@ -122,9 +122,18 @@ async function main(): Promise<void> {
     const work = mkdtempSync(path.join(tmpdir(), "trustmesh-bench-"));
     try {
         const rows: BenchRow[] = [];
+        const failures: string[] = [];
         for (const n of args.sizes) {
             process.stderr.write(`bench: N=${n} links ...\n`);
-            const { row, figures } = measureSize(n, work);
+            let measured: ReturnType<typeof measureSize>;
+            try {
+                measured = measureSize(n, work);
+            } catch (error) {
+                // A size that times out or runs out of memory is reported, and the smaller ones still count.
+                failures.push(`N=${n}: ${error instanceof Error ? error.message : String(error)}`);
+                continue;
+            }
+            const { row, figures } = measured;
             if (figures.schemaErrors > 0 || figures.violations > 0) {
                 process.stderr.write(`bench: N=${n}: the plan reports ${figures.schemaErrors} schema errors and ${figures.violations} policy violations\n`);
             }
@@ -133,6 +142,7 @@ async function main(): Promise<void> {
         process.stderr.write("bench: type check ...\n");
         const typecheck = measureTypecheck();
         console.log(["", ...tableLines(rows), "", `type check (tsc --noEmit -p .): ${typecheck.ms} ms, peak RSS ${typecheck.rssMb} MB`, "", "targets:", ...targetLines(rows, typecheck).map((l) => `  ${l}`)].join("\n"));
+        if (failures.length > 0) console.log(["", "not measured:", ...failures.map((f) => `  ${f}`)].join("\n"));
         if (args.json) {
             writeJsonFile(args.json, { rows, typecheck });
             console.log(`\nbench JSON written to ${args.json}`);
