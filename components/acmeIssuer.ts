@@ -93,14 +93,13 @@ export class AcmeIssuer extends pulumi.ComponentResource {
     public readonly issuerName: pulumi.Output<string>;
     /** The ACME directory URL. */
     public readonly serverUrl: pulumi.Output<string>;
-    public readonly issuer: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: AcmeIssuerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:AcmeIssuer", name, args, opts);
         const problems = validateAcmeIssuerArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`AcmeIssuer ${name}: ${problems.join("; ")}`, this);
-        this.issuer = buildAcmeIssuer(name, args, this, opts?.dependsOn).issuer;
-        this.issuerName = this.issuer.metadata.name;
+        const { issuer } = buildAcmeIssuer(name, args, this, opts?.dependsOn);
+        this.issuerName = issuer.metadata.name;
         this.serverUrl = pulumi.output(letsEncryptServers[args.server] as string);
         this.registerOutputs({ issuerName: this.issuerName, serverUrl: this.serverUrl });
     }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { cidrRange, cidrsOverlap, isCanonicalCidr, prefixLength } from "../stacks/config/common";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
+import { choiceProblems } from "./choices";
 
 export interface AksNodePoolArgs {
     /** Pool name: 1-12 lowercase letters and digits. */
@@ -22,7 +23,26 @@ export interface AksNodePoolArgs {
 }
 
 /** How the kubeconfig's kubelogin exec plugin signs in. */
-export type KubeloginMode = "azurecli" | "workloadidentity" | "msi" | "spn" | "devicecode";
+export const KubeloginMode = {
+    AzureCli: "azurecli",
+    WorkloadIdentity: "workloadidentity",
+    Msi: "msi",
+    Spn: "spn",
+    DeviceCode: "devicecode",
+} as const;
+export type KubeloginMode = (typeof KubeloginMode)[keyof typeof KubeloginMode];
+
+/** AKS pricing tier; Standard carries the uptime SLA. */
+export const AksTier = { Free: "Free", Standard: "Standard", Premium: "Premium" } as const;
+export type AksTier = (typeof AksTier)[keyof typeof AksTier];
+
+/** AKS auto-upgrade channel of the control plane and nodes. */
+export const AksUpgradeChannel = { Rapid: "rapid", Stable: "stable", Patch: "patch", NodeImage: "node-image" } as const;
+export type AksUpgradeChannel = (typeof AksUpgradeChannel)[keyof typeof AksUpgradeChannel];
+
+/** AKS node OS upgrade channel. */
+export const AksNodeOsUpgradeChannel = { NodeImage: "NodeImage", SecurityPatch: "SecurityPatch", Unmanaged: "Unmanaged" } as const;
+export type AksNodeOsUpgradeChannel = (typeof AksNodeOsUpgradeChannel)[keyof typeof AksNodeOsUpgradeChannel];
 
 export interface AksClusterArgs {
     /** Cluster key (`aks`): also the name of the Kubernetes provider, which the plan groups manifests by. */
@@ -50,14 +70,14 @@ export interface AksClusterArgs {
     authorizedIpRanges?: string[];
     /** Private API server (no public endpoint). @default true */
     privateCluster?: boolean;
-    /** Pricing tier; Standard carries the uptime SLA. @default "Standard" */
-    tier?: "Free" | "Standard" | "Premium";
+    /** Pricing tier ("Free", "Standard" or "Premium"); Standard carries the uptime SLA. @default "Standard" */
+    tier?: AksTier;
     /** Kubernetes version. @default - the AKS default */
     kubernetesVersion?: string;
-    /** Auto-upgrade channel. @default "stable" */
-    upgradeChannel?: "rapid" | "stable" | "patch" | "node-image";
-    /** Node OS upgrade channel. @default "NodeImage" */
-    nodeOsUpgradeChannel?: "NodeImage" | "SecurityPatch" | "Unmanaged";
+    /** Auto-upgrade channel ("rapid", "stable", "patch" or "node-image"). @default "stable" */
+    upgradeChannel?: AksUpgradeChannel;
+    /** Node OS upgrade channel ("NodeImage", "SecurityPatch" or "Unmanaged"). @default "NodeImage" */
+    nodeOsUpgradeChannel?: AksNodeOsUpgradeChannel;
     /** Node pools: at least one system pool. */
     nodePools: AksNodePoolArgs[];
     /** Key Vault secrets provider rotation poll interval. @default "2m" */
@@ -70,7 +90,7 @@ export interface AksClusterArgs {
     managedPrometheus?: boolean;
     /** Log Analytics workspace for Defender and Container Insights. @default - one is created when either is on */
     logAnalyticsWorkspaceId?: pulumi.Input<string>;
-    /** How kubelogin signs in for the kubeconfig and the provider. @default "azurecli" */
+    /** How kubelogin signs in for the kubeconfig and the provider ("azurecli", "workloadidentity", "msi", "spn" or "devicecode"). @default "azurecli" */
     kubeloginMode?: KubeloginMode;
     /** Tags for every Azure resource. @default {} */
     tags?: Record<string, string>;
@@ -122,6 +142,12 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
         if (pool.minCount > pool.maxCount) problems.push(`nodePools "${pool.name}": minCount ${pool.minCount} exceeds maxCount ${pool.maxCount}`);
         if (pool.system && pool.minCount < 1) problems.push(`nodePools "${pool.name}": a system pool needs minCount of at least 1`);
     }
+    problems.push(
+        ...choiceProblems("tier", args.tier, AksTier),
+        ...choiceProblems("upgradeChannel", args.upgradeChannel, AksUpgradeChannel),
+        ...choiceProblems("nodeOsUpgradeChannel", args.nodeOsUpgradeChannel, AksNodeOsUpgradeChannel),
+        ...choiceProblems("kubeloginMode", args.kubeloginMode, KubeloginMode),
+    );
     if (args.secretRotationInterval !== undefined && !/^\d+[smh]$/.test(args.secretRotationInterval)) {
         problems.push(`secretRotationInterval "${args.secretRotationInterval}" must be a duration such as 2m`);
     }

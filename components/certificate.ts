@@ -306,7 +306,6 @@ export class Certificate extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The Certificate object's name. */
     public readonly certificateName: pulumi.Output<string>;
-    public readonly certificate: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:Certificate", name, args, opts);
@@ -315,7 +314,6 @@ export class Certificate extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`Certificate ${name}: ${problems.join("; ")}`, this);
         }
         const built = buildCertificate(name, args, this);
-        this.certificate = built.certificate;
         this.secretName = pulumi.output(args.secretName);
         this.namespace = pulumi.output(args.namespace);
         this.certificateName = built.certificate.metadata.name;

@@ -76,7 +76,6 @@ export class IntermediateCa extends pulumi.ComponentResource {
     public readonly request: tls.CertRequest;
     public readonly cert: tls.LocallySignedCert;
     public readonly secret: k8s.core.v1.Secret;
-    public readonly issuer: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: IntermediateCaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:IntermediateCa", name, args, opts);
@@ -87,7 +86,6 @@ export class IntermediateCa extends pulumi.ComponentResource {
         this.request = built.request;
         this.cert = built.cert;
         this.secret = built.secret;
-        this.issuer = built.issuer;
         this.certPem = built.cert.certPem;
         this.chainPem = built.chainPem;
         this.issuerName = built.issuer.metadata.name;

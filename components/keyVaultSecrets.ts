@@ -1,5 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { choiceProblems } from "./choices";
+
+/** Kind of Key Vault object the CSI driver fetches. */
+export const KeyVaultObjectType = {
+    /** A secret, or a certificate WITH its private key, as PEM. */
+    Secret: "secret",
+    /** A certificate's public part only. */
+    Cert: "cert",
+    /** A key's public part. */
+    Key: "key",
+} as const;
+export type KeyVaultObjectType = (typeof KeyVaultObjectType)[keyof typeof KeyVaultObjectType];
+
+/** Type of a Kubernetes Secret the CSI driver syncs. */
+export const SyncedSecretType = { Opaque: "Opaque", Tls: "kubernetes.io/tls" } as const;
+export type SyncedSecretType = (typeof SyncedSecretType)[keyof typeof SyncedSecretType];
 
 /** A Key Vault object the CSI driver fetches. */
 export interface KeyVaultObjectArgs {
@@ -9,7 +25,7 @@ export interface KeyVaultObjectArgs {
      * `secret` (also a certificate WITH its private key, as PEM), `cert` (public certificate only) or
      * `key` (public key). @default "secret"
      */
-    type?: "secret" | "cert" | "key";
+    type?: KeyVaultObjectType;
     /** Pinned version. @default - the latest, re-read on every rotation poll */
     version?: string;
     /** File name in the mount (and the object name secretObjects refer to). @default - the object name */
@@ -26,8 +42,8 @@ export interface SyncedSecretKeyArgs {
 export interface SyncedSecretArgs {
     /** Name of the Kubernetes Secret the driver creates while a pod mounts the volume. */
     secretName: string;
-    /** Secret type: Opaque, or kubernetes.io/tls for a Key Vault certificate. @default "Opaque" */
-    type?: "Opaque" | "kubernetes.io/tls";
+    /** Secret type: "Opaque", or "kubernetes.io/tls" for a Key Vault certificate. @default "Opaque" */
+    type?: SyncedSecretType;
     data: SyncedSecretKeyArgs[];
 }
 
@@ -91,6 +107,7 @@ export function validateKeyVaultSecretsArgs(name: string, args: KeyVaultSecretsA
         if (!objectNamePattern.test(object.name)) problems.push(`objects name "${object.name}" must be 1-127 letters, digits and hyphens`);
         if (object.alias !== undefined && !/^[a-zA-Z0-9][-._a-zA-Z0-9]{0,252}$/.test(object.alias)) problems.push(`objects alias "${object.alias}" must be a plain file name`);
         if (object.version !== undefined && !/^[0-9a-f]{32}$/i.test(object.version)) problems.push(`objects "${object.name}" version "${object.version}" must be a 32-character Key Vault version id`);
+        problems.push(...choiceProblems(`objects "${object.name}" type`, object.type, KeyVaultObjectType));
         const file = object.alias ?? object.name;
         if (fileNames.has(file)) problems.push(`objects file name "${file}" is used twice; give one an alias`);
         fileNames.add(file);
@@ -103,6 +120,7 @@ export function validateKeyVaultSecretsArgs(name: string, args: KeyVaultSecretsA
                 problems.push(`syncedSecrets "${synced.secretName}" refers to object "${item.objectName}", which is not in objects (by alias or name): ${[...fileNames].join(", ")}`);
             }
         }
+        problems.push(...choiceProblems(`syncedSecrets "${synced.secretName}" type`, synced.type, SyncedSecretType));
         if (synced.type === "kubernetes.io/tls") {
             const keys = synced.data.map((d) => d.key);
             if (!keys.includes("tls.crt") || !keys.includes("tls.key")) problems.push(`syncedSecrets "${synced.secretName}" of type kubernetes.io/tls needs the keys tls.crt and tls.key`);
@@ -118,13 +136,12 @@ export function validateKeyVaultSecretsArgs(name: string, args: KeyVaultSecretsA
  */
 export class KeyVaultSecrets extends pulumi.ComponentResource {
     public readonly secretProviderClassName: pulumi.Output<string>;
-    public readonly secretProviderClass: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: KeyVaultSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:KeyVaultSecrets", name, args, opts);
         const problems = validateKeyVaultSecretsArgs(name, args);
         if (problems.length > 0) throw new pulumi.ResourceError(`KeyVaultSecrets ${name}: ${problems.join("; ")}`, this);
-        this.secretProviderClass = buildKeyVaultSecrets(name, args, this).secretProviderClass;
+        buildKeyVaultSecrets(name, args, this);
         this.secretProviderClassName = pulumi.output(args.secretProviderClassName ?? name);
         this.registerOutputs({ secretProviderClassName: this.secretProviderClassName });
     }

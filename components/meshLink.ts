@@ -96,8 +96,14 @@ export function validateMeshLinkArgs(name: string, args: MeshLinkArgs): string[]
 export class MeshLink extends pulumi.ComponentResource {
     /** The link's public host. */
     public readonly host: pulumi.Output<string>;
-    public readonly server: MtlsServer;
-    public readonly client: MtlsClient;
+    /** Secret the server's ingress gateway presents (`credentialName` on the server cluster). */
+    public readonly serverCredentialName: pulumi.Output<string>;
+    /** The server's ingress Gateway object's name. */
+    public readonly serverGatewayName: pulumi.Output<string>;
+    /** Secret the client's egress gateway presents (`credentialName` on the client cluster). */
+    public readonly clientCredentialName: pulumi.Output<string>;
+    /** The DNS name in the client certificate, the only one the server admits. */
+    public readonly clientName: pulumi.Output<string>;
 
     constructor(name: string, args: MeshLinkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:MeshLink", name, args, opts);
@@ -106,10 +112,18 @@ export class MeshLink extends pulumi.ComponentResource {
             throw new pulumi.ResourceError(`MeshLink ${name}: ${problems.join("; ")}`, this);
         }
         const built = buildMeshLink(name, args, this);
-        this.server = built.server;
-        this.client = built.client;
         this.host = pulumi.output(args.host);
-        this.registerOutputs({ host: this.host });
+        this.serverCredentialName = built.server.credentialName;
+        this.serverGatewayName = built.server.gatewayName;
+        this.clientCredentialName = built.client.credentialName;
+        this.clientName = built.client.clientName;
+        this.registerOutputs({
+            host: this.host,
+            serverCredentialName: this.serverCredentialName,
+            serverGatewayName: this.serverGatewayName,
+            clientCredentialName: this.clientCredentialName,
+            clientName: this.clientName,
+        });
     }
 }
 

@@ -1,8 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { choiceProblems } from "./choices";
 
-/** Pod Security Admission levels a namespace may enforce. */
-export type PodSecurityLevel = "restricted" | "baseline";
+/** Pod Security Admission levels a namespace may enforce (an enum in the package schema). */
+export const PodSecurityLevel = {
+    /** The hardened profile: the default. */
+    Restricted: "restricted",
+    /** For workloads that cannot run restricted; needs a `baselineReason`. */
+    Baseline: "baseline",
+} as const;
+export type PodSecurityLevel = (typeof PodSecurityLevel)[keyof typeof PodSecurityLevel];
 
 export interface NamespaceQuotaArgs {
     /** Total CPU requests, in Kubernetes quantity form. */
@@ -20,7 +27,7 @@ export interface NamespaceQuotaArgs {
 export interface NamespaceBaselineArgs {
     /** Namespace name (RFC 1123 label). */
     name: string;
-    /** Pod Security Admission level enforced. @default "restricted" */
+    /** Pod Security Admission level enforced: "restricted" or "baseline". @default "restricted" */
     podSecurity?: PodSecurityLevel;
     /** Why the namespace cannot run restricted; required with `podSecurity: "baseline"`. */
     baselineReason?: string;
@@ -69,6 +76,7 @@ export function validateNamespaceBaselineArgs(args: NamespaceBaselineArgs): stri
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.name)) {
         problems.push(`name "${args.name}" must be a lowercase RFC 1123 label of at most 63 characters`);
     }
+    problems.push(...choiceProblems("podSecurity", args.podSecurity, PodSecurityLevel));
     if (args.podSecurity === "baseline" && !args.baselineReason) {
         problems.push(`podSecurity "baseline" needs a baselineReason saying why "${args.name}" cannot run restricted`);
     }

@@ -13,15 +13,14 @@ export interface SelfSignedIssuerArgs {
  */
 export class SelfSignedIssuer extends pulumi.ComponentResource {
     public readonly issuerName: pulumi.Output<string>;
-    public readonly issuer: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: SelfSignedIssuerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:SelfSignedIssuer", name, args, opts);
         if (args.issuerName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.issuerName)) {
             throw new pulumi.ResourceError(`SelfSignedIssuer ${name}: issuerName "${args.issuerName}" must be a lowercase RFC 1123 name`, this);
         }
-        this.issuer = buildSelfSignedIssuer(name, args, this, opts?.dependsOn).issuer;
-        this.issuerName = this.issuer.metadata.name;
+        const { issuer } = buildSelfSignedIssuer(name, args, this, opts?.dependsOn);
+        this.issuerName = issuer.metadata.name;
         this.registerOutputs({ issuerName: this.issuerName });
     }
 }

@@ -59,7 +59,6 @@ export class TrustManager extends pulumi.ComponentResource {
     public readonly bundleName: pulumi.Output<string>;
     public readonly releaseStatus: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
-    public readonly bundle: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:TrustManager", name, args, opts);
@@ -67,7 +66,6 @@ export class TrustManager extends pulumi.ComponentResource {
         if (problems.length > 0) throw new pulumi.ResourceError(`TrustManager ${name}: ${problems.join("; ")}`, this);
         const built = buildTrustManager(name, args, this, opts?.dependsOn);
         this.release = built.release;
-        this.bundle = built.bundle;
         this.bundleName = built.bundle.metadata.name;
         this.releaseStatus = built.release.status.status;
         this.registerOutputs({ bundleName: this.bundleName, releaseStatus: this.releaseStatus });
