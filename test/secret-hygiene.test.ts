@@ -40,10 +40,14 @@ export function leaks(text: string, cleartexts: string[]): string[] {
     return found;
 }
 
-/** String leaves of a value with their paths, written as the engine writes secret paths. */
+/**
+ * String leaves of a value with their paths, written as the engine writes secret paths. A serialised
+ * resource reference (`__pulumiResource`) is not data: its credentials are checked on that resource.
+ */
 function leaves(value: unknown, prefix = ""): Array<{ path: string; key: string; value: string }> {
     if (typeof value === "string") return [{ path: prefix, key: prefix.split(/[.[\]]/).filter(Boolean).pop() ?? "", value }];
     if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, `${prefix}[${i}]`));
+    if (isPlainObject(value) && value.__pulumiResource === true) return [];
     if (isPlainObject(value)) return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
     return [];
 }
