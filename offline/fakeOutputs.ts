@@ -50,12 +50,15 @@ export function stableTestNetIp(...parts: string[]): string {
 }
 
 export async function newFakeResource(args: MockResourceArgs): Promise<MockResourceResult> {
+    // A component's outputs come from registerOutputs, never from the engine: echoing its args back
+    // would only send them through the SDK again.
+    if (args.custom === false) return { id: undefined, state: {} };
     const faker = outputFakers.get(args.type);
     const extra = faker ? await faker(args) : {};
     // The mock monitor passes the import id, "" when not importing: "" would make every id unknown.
     // A faker may return an `id` shaped like the provider's (an ARM id, a GCP self link).
     const fakeId = typeof extra.id === "string" && extra.id ? extra.id : undefined;
-    const id = args.custom === false ? undefined : args.id || fakeId || `${args.name}-${stableHex(8, args.type, args.name)}`;
+    const id = args.id || fakeId || `${args.name}-${stableHex(8, args.type, args.name)}`;
     return { id, state: { ...args.inputs, ...extra } };
 }
 
