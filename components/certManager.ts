@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "./dependsOn";
-import { podSecurityVersion } from "./namespaceBaseline";
+import { managedNamespaceLabels } from "./namespaceBaseline";
 
 /** The cert-manager chart this package is tested with. */
 export const certManagerChartVersion = "v1.19.2";
@@ -161,13 +161,7 @@ export function buildCertManager(name: string, args: CertManagerArgs, parent: pu
         {
             metadata: {
                 name: ns,
-                labels: {
-                    "app.kubernetes.io/managed-by": "trustmesh",
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": podSecurityVersion,
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
+                labels: managedNamespaceLabels("restricted", false),
             },
         },
         { parent, dependsOn },

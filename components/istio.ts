@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { managedNamespaceLabels } from "./namespaceBaseline";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
@@ -175,15 +176,9 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
         {
             metadata: {
                 name: namespaceName,
-                labels: {
-                    "app.kubernetes.io/managed-by": "trustmesh",
-                    // The gateway pods set a safe sysctl (unprivileged low ports), which baseline allows.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                    // The control plane and gateways are proxies themselves, never injected.
-                    "istio-injection": "disabled",
-                },
+                // Baseline: the gateway pods set a safe sysctl (unprivileged low ports), which restricted
+                // refuses. Never injected: the control plane and gateways are proxies themselves.
+                labels: managedNamespaceLabels("baseline", false),
                 annotations: { "trustmesh.io/baseline-reason": "Istio gateways set net.ipv4.ip_unprivileged_port_start" },
             },
         },

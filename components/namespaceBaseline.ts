@@ -57,17 +57,26 @@ export const podSecurityVersion = "v1.33";
 
 /** The namespace labels: PSA enforce/audit/warn at the same level, plus sidecar injection. */
 export function namespaceLabels(args: NamespaceBaselineArgs): Record<string, string> {
-    const level = args.podSecurity ?? "restricted";
     return {
         ...(args.labels ?? {}),
+        ...managedNamespaceLabels(args.podSecurity ?? "restricted", args.sidecarInjection !== false),
+        ...(args.trustBundleLabel ? { [args.trustBundleLabel]: "enabled" } : {}),
+    };
+}
+
+/**
+ * The labels of every namespace trustmesh creates, application or platform: Pod Security Admission
+ * enforced at `level` and pinned to podSecurityVersion, Istio sidecar injection on or off.
+ */
+export function managedNamespaceLabels(level: PodSecurityLevel, sidecarInjection: boolean): Record<string, string> {
+    return {
         "app.kubernetes.io/managed-by": "trustmesh",
         "pod-security.kubernetes.io/enforce": level,
         "pod-security.kubernetes.io/enforce-version": podSecurityVersion,
         // Audit and warn always at restricted, so a baseline namespace still reports what it would break.
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
-        "istio-injection": args.sidecarInjection === false ? "disabled" : "enabled",
-        ...(args.trustBundleLabel ? { [args.trustBundleLabel]: "enabled" } : {}),
+        "istio-injection": sidecarInjection ? "enabled" : "disabled",
     };
 }
 

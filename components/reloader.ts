@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultCertManagerResources, helmResources, platformNamespacePolicies, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
 import { withDependsOn } from "./dependsOn";
-import { podSecurityVersion } from "./namespaceBaseline";
+import { managedNamespaceLabels } from "./namespaceBaseline";
 
 /** The stakater Reloader chart this package is tested with. */
 export const reloaderChartVersion = "2.2.6";
@@ -67,13 +67,7 @@ export function buildReloader(name: string, args: ReloaderArgs, parent: pulumi.R
         {
             metadata: {
                 name: args.namespace ?? "reloader",
-                labels: {
-                    "app.kubernetes.io/managed-by": "trustmesh",
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": podSecurityVersion,
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
+                labels: managedNamespaceLabels("restricted", false),
             },
         },
         { parent, dependsOn },

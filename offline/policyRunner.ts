@@ -82,18 +82,7 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
         const validate = policy.validateResource;
         if (!validate) continue;
         for (const { subject, resource } of policyResources) {
-            const args: ResourceValidationArgs = {
-                type: subject.type,
-                props: resource.props,
-                urn: subject.urn,
-                name: subject.name,
-                opts: resource.opts,
-                stackTags: new Map(),
-                isType: resource.isType,
-                asType: resource.asType as unknown as ResourceValidationArgs["asType"],
-                getConfig: <T extends object>() => config as T,
-                notApplicable: notApplicable,
-            };
+            const args = validationArgs(subject, resource, config);
             const validators = Array.isArray(validate) ? validate : [validate];
             for (const v of validators) invoke(() => v(args, record(subject.urn) as ReportViolation), policy.name);
         }
@@ -123,19 +112,7 @@ export function remediate(subjects: PolicySubject[], options: Pick<PolicyRunOpti
         let props = subject.props;
         for (const policy of policies) {
             if (isStackPolicy(policy) || !policy.remediateResource) continue;
-            const resource = toPolicyResource({ ...subject, props });
-            const args: ResourceValidationArgs = {
-                type: subject.type,
-                props: resource.props,
-                urn: subject.urn,
-                name: subject.name,
-                opts: resource.opts,
-                stackTags: new Map(),
-                isType: resource.isType,
-                asType: resource.asType as unknown as ResourceValidationArgs["asType"],
-                getConfig: <T extends object>() => config as T,
-                notApplicable: notApplicable,
-            };
+            const args = validationArgs(subject, toPolicyResource({ ...subject, props }), config);
             let result: unknown;
             try {
                 result = policy.remediateResource(args);
@@ -152,6 +129,22 @@ export function remediate(subjects: PolicySubject[], options: Pick<PolicyRunOpti
         return props === subject.props ? subject : { ...subject, props };
     });
     return { subjects: out, remediations };
+}
+
+/** What a resource policy (or remediation) is called with, as the Pulumi engine builds it. */
+function validationArgs(subject: PolicySubject, resource: PolicyResource, config: TrustmeshPackConfig): ResourceValidationArgs {
+    return {
+        type: subject.type,
+        props: resource.props,
+        urn: subject.urn,
+        name: subject.name,
+        opts: resource.opts,
+        stackTags: new Map(),
+        isType: resource.isType,
+        asType: resource.asType as unknown as ResourceValidationArgs["asType"],
+        getConfig: <T extends object>() => config as T,
+        notApplicable: notApplicable,
+    };
 }
 
 function notApplicable(reason?: string): never {
