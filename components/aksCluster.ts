@@ -224,8 +224,6 @@ export class AksCluster extends pulumi.ComponentResource {
     public readonly controlPlanePrincipalId: pulumi.Output<string>;
     /** Kubernetes provider named after `clusterKey`. */
     public readonly provider: k8s.Provider;
-    /** The cluster and its node pools: what Kubernetes objects wait for. */
-    public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:AksCluster", name, args, opts);
@@ -239,7 +237,6 @@ export class AksCluster extends pulumi.ComponentResource {
         this.kubeletIdentityObjectId = built.kubeletIdentity.principalId;
         this.controlPlanePrincipalId = built.controlPlaneIdentity.principalId;
         this.provider = built.provider;
-        this.ready = [built.cluster, ...built.userPools];
         this.registerOutputs({
             clusterName: this.clusterName,
             clusterId: this.clusterId,

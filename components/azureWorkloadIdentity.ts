@@ -125,8 +125,6 @@ export class AzureWorkloadIdentity extends pulumi.ComponentResource {
     public readonly serviceAccountName: pulumi.Output<string>;
     /** Annotations the ServiceAccount carries (for Helm values when the chart creates it). */
     public readonly serviceAccountAnnotations: Record<string, pulumi.Output<string>>;
-    /** The federated credential and role assignments: what a workload must wait for. */
-    public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: AzureWorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:AzureWorkloadIdentity", name, args, opts);
@@ -138,7 +136,6 @@ export class AzureWorkloadIdentity extends pulumi.ComponentResource {
         this.identityId = built.identity.id;
         this.serviceAccountName = pulumi.output(args.serviceAccountName);
         this.serviceAccountAnnotations = built.annotations;
-        this.ready = [built.federatedCredential, ...built.roleAssignments];
         this.registerOutputs({
             clientId: this.clientId,
             principalId: this.principalId,

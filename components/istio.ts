@@ -142,7 +142,7 @@ export function egressGatewayValues(): Record<string, unknown> {
 /**
  * Istio on one cluster from the pinned upstream Helm charts: base (CRDs), istio-cni, istiod with a
  * registry-only mesh and access logs, an ingress gateway on a reserved static IP, an egress gateway,
- * and mesh-wide STRICT mutual TLS. Mesh links (MtlsServer / MtlsClient) depend on `ready`.
+ * and mesh-wide STRICT mutual TLS. Mesh links (MtlsServer / MtlsClient) depend on the component, which waits for every release.
  */
 export class Istio extends pulumi.ComponentResource {
     /** The control plane's namespace. */
@@ -151,8 +151,6 @@ export class Istio extends pulumi.ComponentResource {
     public readonly egressGatewayHost: pulumi.Output<string>;
     /** Name of the ingress gateway Service. */
     public readonly ingressServiceName: pulumi.Output<string>;
-    /** Resources link objects must wait for: the CRDs, istiod's validation webhook and the gateways. */
-    public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: IstioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:Istio", name, args, opts);
@@ -164,7 +162,6 @@ export class Istio extends pulumi.ComponentResource {
         this.namespace = built.namespace.metadata.name;
         this.egressGatewayHost = pulumi.interpolate`${istioNames.egressRelease}.${this.namespace}.svc.cluster.local`;
         this.ingressServiceName = pulumi.output(istioNames.ingressRelease);
-        this.ready = built.ready;
         this.registerOutputs({ namespace: this.namespace, egressGatewayHost: this.egressGatewayHost, ingressServiceName: this.ingressServiceName });
     }
 }

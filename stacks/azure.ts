@@ -86,13 +86,13 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
                 })),
                 tags,
             },
-            { ...opts, providers: [aks.provider], dependsOn: aks.ready },
+            { ...opts, providers: [aks.provider], dependsOn: [aks] },
         );
         return {
             serviceAccountAnnotations: identity.serviceAccountAnnotations,
             podLabels: { [useWorkloadIdentityLabel]: "true" },
             identity: identity.clientId,
-            ready: identity.ready,
+            ready: [identity],
         };
     };
 
@@ -100,7 +100,8 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         key: "aks",
         cloud: "azure",
         provider: aks.provider,
-        ready: aks.ready,
+        // Depending on the component waits for the cluster and its node pools.
+        ready: [aks],
         bindWorkloadIdentity,
         controlPlanePrincipalId: aks.controlPlanePrincipalId,
         network: net,
@@ -136,7 +137,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
             tenantId: azure.tenantId,
             tags,
         },
-        { providers: [aks.provider], dependsOn: [...aks.ready, ...namespaceReady] },
+        { providers: [aks.provider], dependsOn: [aks, ...namespaceReady] },
     );
     const vault = new KeyVault("aks-keyvault", {
         vaultName: kv.name,
@@ -172,7 +173,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
             `aks-${namespace}-keyvault`,
             { namespace, secretProviderClassName: "keyvault", vaultName: vault.vaultName, tenantId: azure.tenantId, clientId: reader.clientId, objects, syncedSecrets },
             // The reader's role on the vault must exist before a pod mounts the volume.
-            { providers: [aks.provider], dependsOn: [...aks.ready, ...namespaceReady, ...reader.ready, vault] },
+            { providers: [aks.provider], dependsOn: [aks, ...namespaceReady, reader, vault] },
         );
     }
     return { keyVaultUri: vault.vaultUri };

@@ -166,8 +166,8 @@ export function deployMesh(
             serverProvider: server.provider,
             clientProvider: client.provider,
             // Each side waits for its Istio, its issuer and the namespace its NetworkPolicy lands in.
-            serverDependsOn: [...(istio[link.server]?.ready ?? []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
-            clientDependsOn: [...(istio[link.client]?.ready ?? []), ...(pki.clusters?.[link.client]?.ready ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
+            serverDependsOn: [...(istio[link.server] ? [istio[link.server]!] : []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
+            clientDependsOn: [...(istio[link.client] ? [istio[link.client]!] : []), ...(pki.clusters?.[link.client]?.ready ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
             // Both clusters name their internal issuer alike; the server's is the reference.
             issuerName: pki.clusters?.[link.server]?.internalIssuer?.name,
             dnsZone,
