@@ -2,6 +2,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 
 /**
  * Azure built-in role definition GUIDs (the same in every tenant). Role assignments name a role by
@@ -130,7 +131,7 @@ export class AzureWorkloadIdentity extends pulumi.ComponentResource {
         super("trustmesh:index:AzureWorkloadIdentity", name, args, opts);
         const problems = validateAzureWorkloadIdentityArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`AzureWorkloadIdentity ${name}: ${problems.join("; ")}`, this);
-        const built = buildAzureWorkloadIdentity(name, args, this);
+        const built = buildAzureWorkloadIdentity(name, args, this, opts?.dependsOn);
         this.clientId = built.identity.clientId;
         this.principalId = built.identity.principalId;
         this.identityId = built.identity.id;
@@ -146,8 +147,9 @@ export class AzureWorkloadIdentity extends pulumi.ComponentResource {
     }
 }
 
-export function buildAzureWorkloadIdentity(name: string, args: AzureWorkloadIdentityArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildAzureWorkloadIdentity(name: string, args: AzureWorkloadIdentityArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (the cluster, the namespace): pass it on.
+    const opts = { parent, dependsOn };
     const identity = new managedidentity.UserAssignedIdentity(
         `${name}-identity`,
         { resourceGroupName: args.resourceGroupName, location: args.location, tags: { "managed-by": "trustmesh", ...(args.tags ?? {}) } },

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { isIP } from "node:net";
 
 /** Key usages cert-manager accepts (`spec.usages`). */
@@ -313,7 +314,7 @@ export class Certificate extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Certificate ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildCertificate(name, args, this);
+        const built = buildCertificate(name, args, this, opts?.dependsOn);
         this.secretName = pulumi.output(args.secretName);
         this.namespace = pulumi.output(args.namespace);
         this.certificateName = built.certificate.metadata.name;
@@ -321,7 +322,8 @@ export class Certificate extends pulumi.ComponentResource {
     }
 }
 
-export function buildCertificate(name: string, args: CertificateArgs, parent: pulumi.Resource) {
+export function buildCertificate(name: string, args: CertificateArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (CRDs installed, namespace created): pass it on.
     const certificate = new k8s.apiextensions.CustomResource(
         `${name}-certificate`,
         {
@@ -334,7 +336,7 @@ export function buildCertificate(name: string, args: CertificateArgs, parent: pu
             },
             spec: certificateSpec(args),
         },
-        { parent },
+        { parent, dependsOn },
     );
     return { certificate };
 }

@@ -1,5 +1,6 @@
 import * as compute from "@pulumi/gcp/compute";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { isCanonicalCidr } from "../stacks/config/common";
 import { gkeRangeProblems } from "./gcpRules";
 
@@ -77,7 +78,7 @@ export class GcpNetwork extends pulumi.ComponentResource {
             throw new pulumi.RunError(`GcpNetwork ${name}: ${problems.join("; ")}`);
         }
         super("trustmesh:index:GcpNetwork", name, args, opts);
-        const built = buildGcpNetwork(name, args, this);
+        const built = buildGcpNetwork(name, args, this, opts?.dependsOn);
         this.network = built.network;
         this.subnetwork = built.subnetwork;
         this.router = built.router;
@@ -98,8 +99,9 @@ export class GcpNetwork extends pulumi.ComponentResource {
     }
 }
 
-export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const base = args.networkName ?? name;
     const nodeTag = args.nodeTag ?? `${base}-node`;
     const podsRangeName = "pods";

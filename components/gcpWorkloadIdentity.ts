@@ -110,7 +110,8 @@ export function buildGcpWorkloadIdentity(
     parent: pulumi.Resource,
     dependsOn?: DependsOn,
 ) {
-    const opts = { parent };
+    // Children do not inherit the component's dependsOn (enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const member = workloadIdentityMember(workloadIdentityPool(args.project), args.namespace, args.serviceAccountName);
 
     const googleServiceAccount = args.existingServiceAccountEmail

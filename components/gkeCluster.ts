@@ -3,6 +3,7 @@ import * as kms from "@pulumi/gcp/kms";
 import * as organizations from "@pulumi/gcp/organizations";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { withDependsOn, type DependsOn } from "./dependsOn";
 import { stringify } from "yaml";
 import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
 import { gkeMasterPrefix, isProjectId, isRfc1918, minAuthorizedNetworkPrefix, workloadIdentityPool } from "./gcpRules";
@@ -160,7 +161,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             throw new pulumi.RunError(`GkeCluster ${name}: ${problems.join("; ")}`);
         }
         super("trustmesh:index:GkeCluster", name, args, opts);
-        const built = buildGkeCluster(name, args, this);
+        const built = buildGkeCluster(name, args, this, opts?.dependsOn);
         this.cluster = built.cluster;
         this.provider = built.provider;
         this.clusterName = built.cluster.name;
@@ -180,8 +181,9 @@ export class GkeCluster extends pulumi.ComponentResource {
     }
 }
 
-export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const { project, region } = args;
     const workloadPool = workloadIdentityPool(project);
     const binaryAuthorization = args.binaryAuthorization ?? true;
@@ -243,7 +245,7 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
             maintenancePolicy: { dailyMaintenanceWindow: { startTime: args.maintenanceStartTime ?? "03:00" } },
         },
-        { parent, dependsOn: kmsGrant ? [kmsGrant] : [], protect: args.protect },
+        { parent, dependsOn: withDependsOn(dependsOn, ...(kmsGrant ? [kmsGrant] : [])), protect: args.protect },
     );
 
     const caCertificate = cluster.masterAuth.apply((auth) => auth.clusterCaCertificate ?? "");

@@ -1,5 +1,6 @@
 import * as gkehub from "@pulumi/gcp/gkehub";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { isProjectId } from "./gcpRules";
 
 export interface GkeFleetArgs {
@@ -48,7 +49,7 @@ export class GkeFleet extends pulumi.ComponentResource {
             throw new pulumi.RunError(`GkeFleet ${name}: ${problems.join("; ")}`);
         }
         super("trustmesh:index:GkeFleet", name, args, opts);
-        const built = buildGkeFleet(name, args, this);
+        const built = buildGkeFleet(name, args, this, opts?.dependsOn);
         this.membership = built.membership;
         this.meshFeature = built.meshFeature;
         this.meshFeatureMembership = built.meshFeatureMembership;
@@ -58,8 +59,9 @@ export class GkeFleet extends pulumi.ComponentResource {
     }
 }
 
-export function buildGkeFleet(name: string, args: GkeFleetArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildGkeFleet(name: string, args: GkeFleetArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const { project } = args;
     const clusterPath = pulumi.interpolate`projects/${project}/locations/${args.clusterLocation}/clusters/${args.clusterName}`;
 

@@ -2,6 +2,7 @@ import * as container from "@pulumi/gcp/container";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { isProjectId, isServiceAccountId, serviceAccountIdFor } from "./gcpRules";
 
 /**
@@ -78,7 +79,7 @@ export class GkeNodePool extends pulumi.ComponentResource {
             throw new pulumi.RunError(`GkeNodePool ${name}: ${problems.join("; ")}`);
         }
         super("trustmesh:index:GkeNodePool", name, args, opts);
-        const built = buildGkeNodePool(name, args, this);
+        const built = buildGkeNodePool(name, args, this, opts?.dependsOn);
         this.nodePool = built.nodePool;
         this.serviceAccount = built.serviceAccount;
         this.roleBindings = built.roleBindings;
@@ -88,8 +89,9 @@ export class GkeNodePool extends pulumi.ComponentResource {
     }
 }
 
-export function buildGkeNodePool(name: string, args: GkeNodePoolArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildGkeNodePool(name: string, args: GkeNodePoolArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const { project } = args;
     const serviceAccount = new serviceaccount.Account(
         `${name}-sa`,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { managedNamespaceLabels } from "./namespaceBaseline";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
 export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
@@ -158,7 +159,7 @@ export class Istio extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Istio ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildIstio(name, args, this);
+        const built = buildIstio(name, args, this, opts?.dependsOn);
         this.namespace = built.namespace.metadata.name;
         this.egressGatewayHost = pulumi.interpolate`${istioNames.egressRelease}.${this.namespace}.svc.cluster.local`;
         this.ingressServiceName = pulumi.output(istioNames.ingressRelease);
@@ -166,7 +167,8 @@ export class Istio extends pulumi.ComponentResource {
     }
 }
 
-export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resource) {
+export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resource, componentDependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (CRDs installed, namespace created): pass it on.
     const namespaceName = args.namespace ?? "istio-system";
     const namespace = new k8s.core.v1.Namespace(
         `${name}-namespace`,
@@ -179,7 +181,7 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
                 annotations: { "trustmesh.io/baseline-reason": "Istio gateways set net.ipv4.ip_unprivileged_port_start" },
             },
         },
-        { parent },
+        { parent, dependsOn: componentDependsOn },
     );
     const release = (role: string, chart: string, values: Record<string, unknown>, extra: Partial<k8s.helm.v3.ReleaseArgs>, dependsOn: pulumi.Resource[]) =>
         new k8s.helm.v3.Release(

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { choiceProblems } from "./choices";
 
 /** Kind of Key Vault object the CSI driver fetches. */
@@ -141,13 +142,14 @@ export class KeyVaultSecrets extends pulumi.ComponentResource {
         super("trustmesh:index:KeyVaultSecrets", name, args, opts);
         const problems = validateKeyVaultSecretsArgs(name, args);
         if (problems.length > 0) throw new pulumi.ResourceError(`KeyVaultSecrets ${name}: ${problems.join("; ")}`, this);
-        buildKeyVaultSecrets(name, args, this);
+        buildKeyVaultSecrets(name, args, this, opts?.dependsOn);
         this.secretProviderClassName = pulumi.output(args.secretProviderClassName ?? name);
         this.registerOutputs({ secretProviderClassName: this.secretProviderClassName });
     }
 }
 
-export function buildKeyVaultSecrets(name: string, args: KeyVaultSecretsArgs, parent: pulumi.Resource) {
+export function buildKeyVaultSecrets(name: string, args: KeyVaultSecretsArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (CRDs installed, namespace created): pass it on.
     const secretProviderClass = new k8s.apiextensions.CustomResource(
         `${name}-spc`,
         {
@@ -174,7 +176,7 @@ export function buildKeyVaultSecrets(name: string, args: KeyVaultSecretsArgs, pa
                 })),
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
     return { secretProviderClass };
 }

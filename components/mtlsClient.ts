@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
 import { egressGatewayPort, isIstioReservedPort, istioNames } from "./istio";
 import { dnsNamePattern } from "./mtlsServer";
@@ -97,7 +98,7 @@ export class MtlsClient extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`MtlsClient ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildMtlsClient(name, args, this);
+        const built = buildMtlsClient(name, args, this, opts?.dependsOn);
         this.host = pulumi.output(args.host);
         this.credentialName = built.certificate.secretName;
         this.clientName = pulumi.output(args.clientName ?? defaultClientName(args.host));
@@ -105,7 +106,8 @@ export class MtlsClient extends pulumi.ComponentResource {
     }
 }
 
-export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulumi.Resource) {
+export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (CRDs installed, namespace created): pass it on.
     const names = mtlsClientNames(args.linkName);
     const gatewayNamespace = args.gatewayNamespace ?? "istio-system";
     const egressHost = `${istioNames.egressRelease}.${gatewayNamespace}.svc.cluster.local`;
@@ -126,7 +128,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
             usages: ["digital signature", "client auth"],
             secretLabels: { "trustmesh.io/mesh-link": args.linkName },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     const gateway = new k8s.apiextensions.CustomResource(
@@ -147,7 +149,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
                 ],
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     const serviceEntry = new k8s.apiextensions.CustomResource(
@@ -167,7 +169,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
                 ],
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     const virtualService = new k8s.apiextensions.CustomResource(
@@ -218,7 +220,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
                 ],
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     const remoteDestinationRule = new k8s.apiextensions.CustomResource(
@@ -266,7 +268,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
                 ],
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     return { certificate, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy };

@@ -2,6 +2,7 @@ import * as gcpDns from "@pulumi/gcp/dns";
 import * as azureDns from "@pulumi/azure-native/dns";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
 import { isIstioReservedPort, istioNames } from "./istio";
 
@@ -127,7 +128,7 @@ export class MtlsServer extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`MtlsServer ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildMtlsServer(name, args, this);
+        const built = buildMtlsServer(name, args, this, opts?.dependsOn);
         this.host = pulumi.output(args.host);
         this.credentialName = built.certificate.secretName;
         this.gatewayName = built.gateway.metadata.name;
@@ -135,7 +136,8 @@ export class MtlsServer extends pulumi.ComponentResource {
     }
 }
 
-export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulumi.Resource) {
+export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (CRDs installed, namespace created): pass it on.
     const names = mtlsServerNames(args.linkName);
     const gatewayNamespace = args.gatewayNamespace ?? "istio-system";
     const labels = { "app.kubernetes.io/managed-by": "trustmesh", "trustmesh.io/mesh-link": args.linkName };
@@ -152,7 +154,7 @@ export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulu
             usages: ["digital signature", "server auth"],
             secretLabels: { "trustmesh.io/mesh-link": args.linkName },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
     const gateway = new k8s.apiextensions.CustomResource(
@@ -225,20 +227,20 @@ export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulu
                 ],
             },
         },
-        { parent },
+        { parent, dependsOn },
     );
 
-    const dnsRecord = args.dnsZone && args.ingressAddress !== undefined ? buildDnsRecord(name, args, args.dnsZone, args.ingressAddress, parent) : undefined;
+    const dnsRecord = args.dnsZone && args.ingressAddress !== undefined ? buildDnsRecord(name, args, args.dnsZone, args.ingressAddress, parent, dependsOn) : undefined;
     return { certificate, gateway, virtualService, networkPolicy, dnsRecord };
 }
 
-function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArgs, address: pulumi.Input<string>, parent: pulumi.Resource) {
+function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArgs, address: pulumi.Input<string>, parent: pulumi.Resource, dependsOn?: DependsOn) {
     const ttl = zone.ttlSeconds ?? 300;
     if (zone.gcpManagedZone !== undefined) {
         return new gcpDns.RecordSet(
             `${name}-dns`,
             { managedZone: zone.gcpManagedZone, project: zone.gcpProject, name: `${args.host}.`, type: "A", ttl, rrdatas: [address] },
-            { parent, protect: zone.protect },
+            { parent, dependsOn, protect: zone.protect },
         );
     }
     const zoneName = zone.azureZoneName as string;
@@ -252,6 +254,6 @@ function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArg
             ttl,
             aRecords: [{ ipv4Address: address }],
         },
-        { parent, protect: zone.protect },
+        { parent, dependsOn, protect: zone.protect },
     );
 }

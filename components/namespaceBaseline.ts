@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { choiceProblems } from "./choices";
 
 /** Pod Security Admission levels a namespace may enforce (an enum in the package schema). */
@@ -113,15 +114,16 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`NamespaceBaseline ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildNamespaceBaseline(name, args, this);
+        const built = buildNamespaceBaseline(name, args, this, opts?.dependsOn);
         this.namespace = built.namespace;
         this.namespaceName = built.namespace.metadata.name;
         this.registerOutputs({ namespaceName: this.namespaceName });
     }
 }
 
-export function buildNamespaceBaseline(name: string, args: NamespaceBaselineArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildNamespaceBaseline(name: string, args: NamespaceBaselineArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. enabled APIs, a ready cluster): pass it on.
+    const opts = { parent, dependsOn };
     const quota = args.quota ?? defaultNamespaceQuota;
     const namespace = new k8s.core.v1.Namespace(
         `${name}-namespace`,

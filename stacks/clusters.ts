@@ -41,6 +41,8 @@ export interface ClusterTarget {
     provider: k8s.Provider;
     /** Resources the cluster's Kubernetes objects must wait for (node pools, add-ons). */
     ready: pulumi.Resource[];
+    /** Resources cloud objects made for this cluster elsewhere (static IPs, DNS records) must wait for: enabled APIs. @default [] */
+    cloudReady?: pulumi.Resource[];
     /**
      * Azure: principal of the cluster's control-plane identity. It creates the load balancers of
      * LoadBalancer Services, so it needs rights on any public IP reserved for one elsewhere.

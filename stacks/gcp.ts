@@ -1,3 +1,4 @@
+import * as projects from "@pulumi/gcp/projects";
 import type * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "../components/dependsOn";
 import { GcpNetwork } from "../components/gcpNetwork";
@@ -25,6 +26,25 @@ export interface GcpDeployment extends ClusterTarget {
     };
 }
 
+/** The Google APIs the GKE side calls, beyond the ones every project has. */
+export function requiredGcpServices(settings: { binaryAuthorization: boolean; databaseEncryptionKey?: string; managedMesh: boolean }): string[] {
+    return [
+        "compute.googleapis.com",
+        "container.googleapis.com",
+        "iam.googleapis.com",
+        // Workload Identity mints Google tokens for Kubernetes service accounts through it.
+        "iamcredentials.googleapis.com",
+        "cloudresourcemanager.googleapis.com",
+        "gkehub.googleapis.com",
+        "dns.googleapis.com",
+        "logging.googleapis.com",
+        "monitoring.googleapis.com",
+        ...(settings.binaryAuthorization ? ["binaryauthorization.googleapis.com"] : []),
+        ...(settings.databaseEncryptionKey ? ["cloudkms.googleapis.com"] : []),
+        ...(settings.managedMesh ? ["mesh.googleapis.com"] : []),
+    ];
+}
+
 /** The cluster key of the GKE side; also the name of its Kubernetes provider. */
 export const gkeClusterKey = "gke";
 
@@ -37,12 +57,19 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
     const { project, region } = settings;
     const key = gkeClusterKey;
 
+    // A fresh project has none of these on; left on at destroy, since other workloads may use them.
+    const services = requiredGcpServices(settings).map(
+        (service) =>
+            new projects.Service(`${key}-api-${service.split(".")[0]}`, { project, service, disableOnDestroy: false, disableDependentServices: false }),
+    );
+    const afterServices = { dependsOn: services };
+
     const network = new GcpNetwork(key, {
         project,
         region,
         networkName: `${settings.clusterName}-net`,
         ...settings.network,
-    });
+    }, afterServices);
 
     const cluster = new GkeCluster(key, {
         project,
@@ -64,7 +91,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         databaseEncryptionKey: settings.databaseEncryptionKey,
         maintenanceStartTime: settings.maintenanceStartTime,
         resourceLabels: { environment: config.environment },
-    });
+    }, afterServices);
 
     const nodePools = settings.nodePools.map(
         (pool) =>
@@ -82,7 +109,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
                 networkTags: [network.nodeTag],
                 // Per cluster and pool, so two environments sharing a project never share node accounts.
                 serviceAccountId: serviceAccountIdFor(`${settings.clusterName}-${pool.name}`),
-            }),
+            }, afterServices),
     );
 
     const fleet = new GkeFleet(key, {
@@ -90,7 +117,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         clusterLocation: region,
         clusterName: cluster.clusterName,
         managedMesh: settings.managedMesh,
-    });
+    }, afterServices);
 
     const ready: pulumi.Resource[] = [...nodePools];
     if (fleet.meshFeatureMembership) ready.push(fleet.meshFeatureMembership);
@@ -121,6 +148,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         cloud: "gcp",
         provider: cluster.provider,
         ready,
+        cloudReady: services,
         bindWorkloadIdentity,
         network,
         cluster,

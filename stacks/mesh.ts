@@ -37,7 +37,7 @@ interface IngressIp {
 }
 
 /** A regional external address: GKE's network load balancer takes it through `loadBalancerIP`. */
-function gkeIngressIp(config: EnvironmentConfig): IngressIp {
+function gkeIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): IngressIp {
     const gcp = config.gcp!;
     const address = new gcpCompute.Address("gke-istio-ingress", {
         project: gcp.project,
@@ -46,7 +46,7 @@ function gkeIngressIp(config: EnvironmentConfig): IngressIp {
         addressType: "EXTERNAL",
         networkTier: "PREMIUM",
         description: "Static IP of the Istio ingress gateway (trustmesh mesh links)",
-    }, { protect: config.environment === "prod" });
+    }, { protect: config.environment === "prod", dependsOn: cluster.cloudReady ?? [] });
     return { address: address.address, loadBalancerIP: address.address, annotations: {}, ready: [address] };
 }
 
@@ -125,7 +125,7 @@ export function deployMesh(
     const ingressAddresses: Partial<Record<ClusterName, pulumi.Output<string>>> = {};
     for (const key of Object.keys(clusters) as ClusterName[]) {
         const cluster = clusters[key]!;
-        const ip = key === "gke" ? gkeIngressIp(config) : aksIngressIp(config, cluster);
+        const ip = key === "gke" ? gkeIngressIp(config, cluster) : aksIngressIp(config, cluster);
         ingressAddresses[key] = ip.address;
         const linkPorts = config.mesh.links.filter((l) => l.server === key).map((l) => l.linkPort);
         istio[key] = new Istio(
@@ -144,6 +144,8 @@ export function deployMesh(
     }
 
     const dnsZone = dnsZoneFor(config);
+    // A Cloud DNS record waits for the GCP side's enabled APIs, whichever cluster serves the link.
+    const dnsReady = dnsZone?.gcpManagedZone !== undefined ? (clusters.gke?.cloudReady ?? []) : [];
     const links: MeshLink[] = [];
     const meshLinks: Record<string, pulumi.Output<string>> = {};
     for (const link of config.mesh.links) {
@@ -166,7 +168,7 @@ export function deployMesh(
             serverProvider: server.provider,
             clientProvider: client.provider,
             // Each side waits for its Istio, its issuer and the namespace its NetworkPolicy lands in.
-            serverDependsOn: [...(istio[link.server] ? [istio[link.server]!] : []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
+            serverDependsOn: [...dnsReady, ...(istio[link.server] ? [istio[link.server]!] : []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
             clientDependsOn: [...(istio[link.client] ? [istio[link.client]!] : []), ...(pki.clusters?.[link.client]?.ready ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
             // Both clusters name their internal issuer alike; the server's is the reference.
             issuerName: pki.clusters?.[link.server]?.internalIssuer?.name,
