@@ -71,6 +71,14 @@ describe("npm run check", () => {
         assert.equal((await check("--frobnicate", fixtures)).code, 2);
     });
 
+    it("judges image registries: the default allowlist, or the ones given", async () => {
+        const restricted = path.join(pods, "restricted-pod.yaml");
+        assert.doesNotMatch((await check(restricted)).out, /workload-image-registry/);
+        const result = await check("--allowed-registry", "registry.example.com/", "--allowed-registry", "ghcr.io/", "--", restricted);
+        assert.match(result.out, /\[workload-image-registry\] Pod restricted/);
+        assert.equal(result.code, 1);
+    });
+
     it("lists every policy of the pack with --list-policies", async () => {
         const result = await check("--list-policies");
         assert.equal(result.code, 0);

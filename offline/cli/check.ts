@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { allPolicies } from "../../policy/registry";
+import { policySchema } from "../../stacks/config/policy";
 import { effectiveLevel, runPolicies } from "../policyRunner";
 import { collectYamlFiles, ManifestFileError, readManifestFile, type FileObject } from "../manifestFiles";
 import { ExitCode, violationLines, writeJsonFile } from "./output";
@@ -7,6 +8,7 @@ import { ExitCode, violationLines, writeJsonFile } from "./output";
 interface CheckCliOptions {
     json?: string;
     environment: "dev" | "staging" | "prod";
+    allowedRegistry?: string[];
     listPolicies?: boolean;
 }
 
@@ -17,6 +19,7 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         .argument("[paths...]", "YAML files or folders (searched recursively for .yaml/.yml)")
         .option("--json <file>", "also write the result as JSON to this file")
         .addOption(new Option("--environment <tier>", "environment the policies judge by").choices(["dev", "staging", "prod"]).default("prod"))
+        .option("--allowed-registry <prefix...>", "image registries allowed (prefix match), repeatable (default: the stack schema's default list)")
         .option("--list-policies", "print every policy in the pack and exit")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
@@ -65,7 +68,11 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
     const enforcement = options.environment === "dev" ? "advisory" : undefined;
     const violations = runPolicies(
         objects.map((o) => o.subject),
-        { enforcement, config: { environment: options.environment } },
+        {
+            enforcement,
+            // The same default a stack gets when its trustmesh:policy section names no registries.
+            config: { environment: options.environment, allowedRegistries: options.allowedRegistry ?? policySchema.parse({}).allowedRegistries },
+        },
     );
     const byUrn = new Map(objects.map((o) => [o.subject.urn, o]));
     const rows = violations.map((v) => {
