@@ -53,6 +53,9 @@ describe("environment config", () => {
         { name: "baseline without a reason", edit: (c) => c.namespaces.push({ name: "legacy", podSecurity: "baseline" }), key: "trustmesh:namespaces[N].baselineReason", message: /is required when podSecurity is baseline/ },
         { name: "a reserved namespace", edit: (c) => c.namespaces.push({ name: "kube-system" }), key: "trustmesh:namespaces[N].name", message: /reserved/ },
         { name: "a quota that is not a quantity", edit: (c) => c.namespaces.push({ name: "web", quota: { requestsCpu: "lots" } }), key: "trustmesh:namespaces[N].quota.requestsCpu", message: /Kubernetes quantity/ },
+        { name: "a public GKE control plane in prod", edit: (c) => { c.environment = "prod"; c.gcp.cluster.privateEndpoint = false; }, key: "trustmesh:gcp.cluster.privateEndpoint", message: /refused in prod/ },
+        { name: "Binary Authorization off in prod", edit: (c) => { c.environment = "prod"; c.gcp.cluster.binaryAuthorization = false; }, key: "trustmesh:gcp.cluster.binaryAuthorization", message: /refused in prod/ },
+        { name: "the RAPID channel in prod", edit: (c) => { c.environment = "prod"; c.gcp.cluster.releaseChannel = "RAPID"; }, key: "trustmesh:gcp.cluster.releaseChannel", message: /"RAPID" is refused in prod/ },
         { name: "a namespace on a cluster with no section", edit: (c) => { delete c.azure; c.namespaces = [{ name: "web", clusters: ["aks"] }]; c.mesh = {}; }, key: "trustmesh:namespaces[0].clusters[0]", message: /no trustmesh:azure section/ },
     ];
 
@@ -68,6 +71,12 @@ describe("environment config", () => {
             assert.match(problem.message, testCase.message);
         });
     }
+
+    it("lets dev choose a public GKE endpoint, no Binary Authorization and the RAPID channel", () => {
+        const config = baseConfig();
+        Object.assign(config.gcp.cluster, { privateEndpoint: false, binaryAuthorization: false, releaseChannel: "RAPID" });
+        assert.equal(parseEnvironmentConfig(config).gcp!.cluster.releaseChannel, "RAPID");
+    });
 
     it("reports every problem at once: a misspelled key and a wrongly typed value", () => {
         const config = baseConfig();

@@ -112,13 +112,14 @@ describe("GCP config", () => {
         });
 
         it("explicit settings win over the environment's defaults; deletion protection is not a setting", () => {
-            const config = stackConfig("prod");
-            Object.assign(config.gcp.cluster, { name: "edge", privateEndpoint: false, releaseChannel: "REGULAR", binaryAuthorization: false });
+            // Staging defaults to a public endpoint, REGULAR and no Binary Authorization; prod refuses the weak side.
+            const config = stackConfig("staging");
+            Object.assign(config.gcp.cluster, { name: "edge", privateEndpoint: true, releaseChannel: "STABLE", binaryAuthorization: true });
             const settings = resolveGkeSettings(parseEnvironmentConfig(config));
             assert.equal(settings.clusterName, "edge");
-            assert.equal(settings.privateEndpoint, false);
-            assert.equal(settings.releaseChannel, "REGULAR");
-            assert.equal(settings.binaryAuthorization, false);
+            assert.equal(settings.privateEndpoint, true);
+            assert.equal(settings.releaseChannel, "STABLE");
+            assert.equal(settings.binaryAuthorization, true);
             assert.equal(settings.deletionProtection, true);
         });
 

@@ -159,3 +159,29 @@ export function resolveGkeSettings(config: EnvironmentConfig): GkeSettings {
         managedMesh: gcp.managedMesh,
     };
 }
+
+/** A GKE setting the environment tier refuses, with its key path under `trustmesh:`. */
+export interface GcpEnvironmentProblem {
+    path: (string | number)[];
+    message: string;
+}
+
+/**
+ * What prod refuses outright on the GKE side: each would weaken a default prod relies on. The policy
+ * pack would flag them too, but as config errors they stop the deploy before anything is registered.
+ */
+export function gcpEnvironmentProblems(config: { environment: EnvironmentConfig["environment"]; gcp?: GcpConfig }): GcpEnvironmentProblem[] {
+    const cluster = config.gcp?.cluster;
+    if (!cluster || config.environment !== "prod") return [];
+    const problems: GcpEnvironmentProblem[] = [];
+    if (cluster.privateEndpoint === false) {
+        problems.push({ path: ["gcp", "cluster", "privateEndpoint"], message: "false is refused in prod: the control plane must be reachable on its private endpoint only" });
+    }
+    if (cluster.binaryAuthorization === false) {
+        problems.push({ path: ["gcp", "cluster", "binaryAuthorization"], message: "false is refused in prod: only attested images may run" });
+    }
+    if (cluster.releaseChannel === "RAPID") {
+        problems.push({ path: ["gcp", "cluster", "releaseChannel"], message: '"RAPID" is refused in prod: it gets versions before they are proven; use "STABLE" or "REGULAR"' });
+    }
+    return problems;
+}

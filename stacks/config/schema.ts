@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { azureEnvironmentProblems, azureSchema } from "./azure";
 import { environmentTiers } from "./common";
-import { gcpSchema } from "./gcp";
+import { gcpEnvironmentProblems, gcpSchema } from "./gcp";
 import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
 import { namespaceSchema } from "./namespaces";
 import { pkiSchema } from "./pki";
@@ -57,7 +57,7 @@ export const environmentSchema = z
             });
         });
         refineMeshAgainstEnvironment(env, ctx);
-        for (const problem of azureEnvironmentProblems(env)) {
+        for (const problem of [...gcpEnvironmentProblems(env), ...azureEnvironmentProblems(env)]) {
             ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
         }
     });
