@@ -78,6 +78,18 @@ describe("environment config", () => {
         assert.equal(parseEnvironmentConfig(config).gcp!.cluster.releaseChannel, "RAPID");
     });
 
+    it("reports cross-section rules in the same pass as shape errors elsewhere", () => {
+        const config = baseConfig();
+        config.environment = "prod";
+        config.policy = { enforcement: "advisory" };
+        config.gcp.regoin = "europe-west1";
+        config.azure.cluster.tier = "Free";
+        const keys = problemsOf(config).map((p) => p.key);
+        assert.ok(keys.includes("trustmesh:gcp.regoin"), keys.join(", "));
+        assert.ok(keys.includes("trustmesh:policy.enforcement"), keys.join(", "));
+        assert.ok(keys.includes("trustmesh:azure.cluster.tier"), keys.join(", "));
+    });
+
     it("reports every problem at once: a misspelled key and a wrongly typed value", () => {
         const config = baseConfig();
         config.gcp.regoin = "europe-west1";

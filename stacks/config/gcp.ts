@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { gkeRangeProblems, minAuthorizedNetworkPrefix } from "../../components/gcpRules";
-import { cidr, dnsLabel, prefixLength, restrictedCidr } from "./common";
+import { cidr, dnsLabel, prefixLength, restrictedCidr, type EnvironmentTier } from "./common";
 import type { EnvironmentConfig } from "./schema";
 
 /** A network allowed to reach the GKE control plane. */
@@ -170,7 +170,7 @@ export interface GcpEnvironmentProblem {
  * What prod refuses outright on the GKE side: each would weaken a default prod relies on. The policy
  * pack would flag them too, but as config errors they stop the deploy before anything is registered.
  */
-export function gcpEnvironmentProblems(config: { environment: EnvironmentConfig["environment"]; gcp?: GcpConfig }): GcpEnvironmentProblem[] {
+export function gcpEnvironmentProblems(config: { environment: EnvironmentTier; gcp?: GcpConfig }): GcpEnvironmentProblem[] {
     const cluster = config.gcp?.cluster;
     if (!cluster || config.environment !== "prod") return [];
     const problems: GcpEnvironmentProblem[] = [];

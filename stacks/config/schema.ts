@@ -31,36 +31,56 @@ export const environmentSchema = z
         /** The policy pack. @default - see each field */
         policy: policySchema.default(policySchema.parse({})),
     })
-    .superRefine((env, ctx) => {
-        if (env.environment === "prod" && env.policy.enforcement === "advisory") {
-            ctx.addIssue({
-                code: "custom",
-                path: ["policy", "enforcement"],
-                message: "advisory enforcement is refused in prod: policy violations must block the deploy",
-            });
-        }
-        const seen = new Set<string>();
-        env.namespaces.forEach((ns, index) => {
-            if (seen.has(ns.name)) {
-                ctx.addIssue({ code: "custom", path: ["namespaces", index, "name"], message: `namespace "${ns.name}" is listed twice` });
+    // Cross-section rules. Each runs as soon as the sections it reads are valid, even when others are
+    // not, so a stack file gets every problem in one pass instead of one layer per attempt.
+    .superRefine(
+        (env, ctx) => {
+            if (env.environment === "prod" && env.policy.enforcement === "advisory") {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["policy", "enforcement"],
+                    message: "advisory enforcement is refused in prod: policy violations must block the deploy",
+                });
             }
-            seen.add(ns.name);
-            ns.clusters.forEach((cluster, clusterIndex) => {
-                const section = cluster === "gke" ? "gcp" : "azure";
-                if (!env[section]) {
-                    ctx.addIssue({
-                        code: "custom",
-                        path: ["namespaces", index, "clusters", clusterIndex],
-                        message: `targets cluster "${cluster}", but the stack has no trustmesh:${section} section`,
-                    });
+        },
+        { when: sectionsValid("environment", "policy") },
+    )
+    .superRefine(
+        (env, ctx) => {
+            const seen = new Set<string>();
+            env.namespaces.forEach((ns, index) => {
+                if (seen.has(ns.name)) {
+                    ctx.addIssue({ code: "custom", path: ["namespaces", index, "name"], message: `namespace "${ns.name}" is listed twice` });
                 }
+                seen.add(ns.name);
+                ns.clusters.forEach((cluster, clusterIndex) => {
+                    const section = cluster === "gke" ? "gcp" : "azure";
+                    if (env[section] === undefined) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["namespaces", index, "clusters", clusterIndex],
+                            message: `targets cluster "${cluster}", but the stack has no trustmesh:${section} section`,
+                        });
+                    }
+                });
             });
-        });
-        refineMeshAgainstEnvironment(env, ctx);
-        for (const problem of [...gcpEnvironmentProblems(env), ...azureEnvironmentProblems(env)]) {
-            ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
-        }
-    });
+        },
+        { when: sectionsValid("namespaces") },
+    )
+    .superRefine((env, ctx) => refineMeshAgainstEnvironment(env, ctx), { when: sectionsValid("mesh", "namespaces", "gcp", "azure") })
+    .superRefine(
+        (env, ctx) => gcpEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
+        { when: sectionsValid("environment", "gcp") },
+    )
+    .superRefine(
+        (env, ctx) => azureEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
+        { when: sectionsValid("environment", "namespaces", "azure") },
+    );
+
+/** A `when` for a cross-section rule: run it only if none of the sections it reads has an issue. */
+function sectionsValid(...sections: string[]): (payload: z.core.ParsePayload) => boolean {
+    return (payload) => payload.issues.every((issue) => !sections.includes(String(issue.path?.[0])));
+}
 
 /** The raw shape of the config, as written in a stack file. */
 export type EnvironmentConfigInput = z.input<typeof environmentSchema>;
