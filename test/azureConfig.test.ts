@@ -1,26 +1,14 @@
 import { strict as assert } from "node:assert";
-import { readStackFile } from "../offline/stackFile";
-import { ConfigError, parseEnvironmentConfig, type ConfigProblem } from "../stacks/config";
+import { ConfigError, parseEnvironmentConfig } from "../stacks/config";
 import { azureEnvironmentProblems, keyVaultNamePattern, resolveAksSettings } from "../stacks/config/azure";
 import { dnsServiceIp, validateAksClusterArgs, type AksClusterArgs } from "../components/aksCluster";
 import { validateAzureNetworkArgs } from "../components/azureNetwork";
 import { validateKeyVaultArgs } from "../components/keyVault";
 import { keyVaultObjectsParameter, validateKeyVaultSecretsArgs } from "../components/keyVaultSecrets";
 import { builtInRoleDefinitionId } from "../components/azureWorkloadIdentity";
+import { problemsOf, stackConfig } from "./helpers/stacks";
 
-function stackConfig(stack: string): Record<string, any> {
-    return structuredClone(readStackFile(stack).trustmesh) as Record<string, any>;
-}
 
-function problemsOf(values: Record<string, unknown>): ConfigProblem[] {
-    try {
-        parseEnvironmentConfig(values);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
 
 describe("Azure config", () => {
     for (const stack of ["dev", "staging", "prod"]) {

@@ -1,20 +1,12 @@
 import { strict as assert } from "node:assert";
 import { readStackFile, parseStackFile, StackFileError } from "../offline/stackFile";
-import { ConfigError, parseEnvironmentConfig, type ConfigProblem } from "../stacks/config";
+import { ConfigError, parseEnvironmentConfig } from "../stacks/config";
+import { problemsOf } from "./helpers/stacks";
 
 function baseConfig(): Record<string, any> {
     return structuredClone(readStackFile("dev").trustmesh) as Record<string, any>;
 }
 
-function problemsOf(values: Record<string, unknown>): ConfigProblem[] {
-    try {
-        parseEnvironmentConfig(values);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
 
 describe("environment config", () => {
     for (const stack of ["dev", "staging", "prod"]) {

@@ -8,23 +8,11 @@ import {
     workloadIdentityMember,
     workloadIdentityPool,
 } from "../components/gcpRules";
-import { readStackFile } from "../offline/stackFile";
-import { ConfigError, parseEnvironmentConfig, type ConfigProblem } from "../stacks/config";
+import { parseEnvironmentConfig } from "../stacks/config";
 import { defaultGkeNodePools, resolveGkeSettings } from "../stacks/config/gcp";
+import { problemsOf, stackConfig } from "./helpers/stacks";
 
-function stackConfig(stack: string): Record<string, any> {
-    return structuredClone(readStackFile(stack).trustmesh) as Record<string, any>;
-}
 
-function problemsOf(values: Record<string, unknown>): ConfigProblem[] {
-    try {
-        parseEnvironmentConfig(values);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
 
 describe("GCP config", () => {
     const invalid: Array<{ name: string; edit: (gcp: Record<string, any>) => void; key: string; message: RegExp }> = [

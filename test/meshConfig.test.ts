@@ -1,21 +1,13 @@
 import { strict as assert } from "node:assert";
 import { readStackFile } from "../offline/stackFile";
-import { ConfigError, parseEnvironmentConfig, type ConfigProblem } from "../stacks/config";
+import { parseEnvironmentConfig } from "../stacks/config";
+import { problemsOf } from "./helpers/stacks";
 
 /** The prod stack's config, which carries seed 001's link. */
 function prodConfig(): Record<string, any> {
     return structuredClone(readStackFile("prod").trustmesh) as Record<string, any>;
 }
 
-function problemsOf(values: Record<string, unknown>): ConfigProblem[] {
-    try {
-        parseEnvironmentConfig(values);
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-        return error.problems;
-    }
-    assert.fail("expected the config to be rejected");
-}
 
 const link = (overrides: Record<string, unknown> = {}) => ({
     name: "mysql",
