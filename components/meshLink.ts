@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { DependsOn } from "./dependsOn";
 import { defaultClientName, MtlsClient, validateMtlsClientArgs, type MtlsClientArgs } from "./mtlsClient";
 import { MtlsServer, validateMtlsServerArgs, type MtlsDnsZoneArgs, type MtlsServerArgs } from "./mtlsServer";
 
@@ -24,10 +25,6 @@ export interface MeshLinkArgs {
     serverProvider: k8s.Provider;
     /** Kubernetes provider of the client cluster. */
     clientProvider: k8s.Provider;
-    /** What the server side waits for (Istio and the issuer on the server cluster). @default [] */
-    serverDependsOn?: pulumi.Resource[];
-    /** What the client side waits for (Istio and the issuer on the client cluster). @default [] */
-    clientDependsOn?: pulumi.Resource[];
     /** Link name prefixing every object on both clusters. @default - the component name */
     linkName?: string;
     /** ClusterIssuer of both certificates; the two clusters' issuers chain to one root. @default "internal-ca" */
@@ -111,7 +108,7 @@ export class MeshLink extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`MeshLink ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildMeshLink(name, args, this);
+        const built = buildMeshLink(name, args, this, opts?.dependsOn);
         this.host = pulumi.output(args.host);
         this.serverCredentialName = built.server.credentialName;
         this.serverGatewayName = built.server.gatewayName;
@@ -127,17 +124,14 @@ export class MeshLink extends pulumi.ComponentResource {
     }
 }
 
-export function buildMeshLink(name: string, args: MeshLinkArgs, parent: pulumi.Resource) {
+/**
+ * Both sides wait for everything the link waits for (`dependsOn`: Istio, the issuers and the
+ * namespaces on both clusters): a link is of use only once both ends exist, and one dependency list
+ * keeps the args expressible in every language the package serves.
+ */
+export function buildMeshLink(name: string, args: MeshLinkArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
     const sides = meshLinkSides(name, args);
-    const server = new MtlsServer(`${name}-server`, sides.server, {
-        parent,
-        provider: args.serverProvider,
-        dependsOn: args.serverDependsOn ?? [],
-    });
-    const client = new MtlsClient(`${name}-client`, sides.client, {
-        parent,
-        provider: args.clientProvider,
-        dependsOn: args.clientDependsOn ?? [],
-    });
+    const server = new MtlsServer(`${name}-server`, sides.server, { parent, provider: args.serverProvider, dependsOn });
+    const client = new MtlsClient(`${name}-client`, sides.client, { parent, provider: args.clientProvider, dependsOn });
     return { server, client };
 }

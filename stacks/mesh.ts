@@ -167,13 +167,19 @@ export function deployMesh(
             clientNamespace: link.clientNamespace,
             serverProvider: server.provider,
             clientProvider: client.provider,
-            // Each side waits for its Istio, its issuer and the namespace its NetworkPolicy lands in.
-            serverDependsOn: [...dnsReady, ...(istio[link.server] ? [istio[link.server]!] : []), ...(pki.clusters?.[link.server]?.ready ?? []), ...namespaceReady(namespaces, link.server, link.namespace)],
-            clientDependsOn: [...(istio[link.client] ? [istio[link.client]!] : []), ...(pki.clusters?.[link.client]?.ready ?? []), ...namespaceReady(namespaces, link.client, link.clientNamespace)],
             // Both clusters name their internal issuer alike; the server's is the reference.
             issuerName: pki.clusters?.[link.server]?.internalIssuer?.name,
             dnsZone,
             ingressAddress: dnsZone ? ingressAddresses[link.server] : undefined,
+        }, {
+            // Both sides wait for Istio and the issuer on both clusters, the namespaces the link's
+            // NetworkPolicies land in, and (for a Cloud DNS record) the GCP side's enabled APIs.
+            dependsOn: [
+                ...dnsReady,
+                ...[link.server, link.client].flatMap((key) => [...(istio[key] ? [istio[key]!] : []), ...(pki.clusters?.[key]?.ready ?? [])]),
+                ...namespaceReady(namespaces, link.server, link.namespace),
+                ...namespaceReady(namespaces, link.client, link.clientNamespace),
+            ],
         });
         links.push(meshLink);
         meshLinks[link.name] = meshLink.host;
