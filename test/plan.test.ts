@@ -72,6 +72,22 @@ describe("npm run plan", function () {
         assert.doesNotMatch(result.err, /\n\s+at /, "no stack trace");
     });
 
+    it("exits 1 on a mandatory violation: staging with a registry allowlist its MySQL image is not on", async () => {
+        const stacksDir = tempStack("staging", "strict", (config) => {
+            config["trustmesh:policy"] = { allowedRegistries: ["registry.example.com/"] };
+        });
+        const out = mkdtempSync(path.join(tmpdir(), "plan-"));
+        const result = await plan("--stack", "strict", "--stacks-dir", stacksDir, "--out", out);
+        assert.equal(result.code, 1);
+        assert.match(result.out, /mandatory violations \(1\):\n\s+\[workload-image-registry\] aks-mysql-example-deployment/);
+        assert.match(result.out, /result: FAILED \(1 mandatory violations, 0 schema errors\)/);
+        // The same violation in dev is advisory: the plan still passes.
+        const devDir = tempStack("dev", "strictdev", (config) => {
+            config["trustmesh:policy"] = { allowedRegistries: ["registry.example.com/"] };
+        });
+        assert.equal((await plan("--stack", "strictdev", "--stacks-dir", devDir, "--out", out)).code, 0);
+    });
+
     it("exits 2 on bad usage and on a stack that does not exist", async () => {
         assert.equal((await plan("--frobnicate")).code, 2);
         const missing = await plan("--stack", "nosuchstack");
