@@ -1,12 +1,13 @@
 import * as container from "@pulumi/gcp/container";
 import * as kms from "@pulumi/gcp/kms";
 import * as organizations from "@pulumi/gcp/organizations";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn, type DependsOn } from "./dependsOn";
 import { stringify } from "yaml";
 import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
-import { gkeMasterPrefix, isProjectId, isRfc1918, minAuthorizedNetworkPrefix, workloadIdentityPool } from "./gcpRules";
+import { gkeMasterPrefix, isProjectId, isRfc1918, minAuthorizedNetworkPrefix, serviceAccountIdFor, workloadIdentityPool } from "./gcpRules";
 
 /** A network allowed to reach the control plane. */
 export interface GkeAuthorizedNetwork {
@@ -203,6 +204,18 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
         );
     }
 
+    // GKE cannot create a cluster without a default pool; it runs for minutes before it is removed.
+    // It gets an account with no roles and the pools' hardening, not the Compute default account.
+    const bootstrapServiceAccount = new serviceaccount.Account(
+        `${name}-bootstrap-sa`,
+        {
+            project,
+            accountId: serviceAccountIdFor(`${args.clusterName}-bootstrap`),
+            displayName: `Transient default node pool of ${args.clusterName}, no roles (trustmesh)`,
+        },
+        opts,
+    );
+
     const cluster = new container.Cluster(
         `${name}-cluster`,
         {
@@ -231,9 +244,17 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             datapathProvider: "ADVANCED_DATAPATH",
             enableShieldedNodes: true,
             releaseChannel: { channel: args.releaseChannel ?? "STABLE" },
-            // The default pool runs as the Compute default service account; pools are added with their own.
+            // Pools are added with their own accounts; the default one only exists while the cluster is created.
             removeDefaultNodePool: true,
             initialNodeCount: 1,
+            nodeConfig: {
+                serviceAccount: bootstrapServiceAccount.email,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                imageType: "COS_CONTAINERD",
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                metadata: { "disable-legacy-endpoints": "true" },
+            },
             deletionProtection: args.deletionProtection ?? true,
             binaryAuthorization: { evaluationMode: binaryAuthorization ? "PROJECT_SINGLETON_POLICY_ENFORCE" : "DISABLED" },
             enableLegacyAbac: false,
@@ -245,7 +266,13 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
             maintenancePolicy: { dailyMaintenanceWindow: { startTime: args.maintenanceStartTime ?? "03:00" } },
         },
-        { parent, dependsOn: withDependsOn(dependsOn, ...(kmsGrant ? [kmsGrant] : [])), protect: args.protect },
+        {
+            parent,
+            dependsOn: withDependsOn(dependsOn, ...(kmsGrant ? [kmsGrant] : [])),
+            protect: args.protect,
+            // Both describe only the removed default pool; a later diff on them would replace the cluster.
+            ignoreChanges: ["nodeConfig", "initialNodeCount"],
+        },
     );
 
     const caCertificate = cluster.masterAuth.apply((auth) => auth.clusterCaCertificate ?? "");
@@ -256,5 +283,5 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
     // Named after the cluster key: the offline plan groups manifests by provider name.
     const provider = new k8s.Provider(args.clusterKey ?? name, { kubeconfig }, opts);
 
-    return { cluster, provider, caCertificate, kubeconfig, workloadPool, kmsGrant };
+    return { cluster, bootstrapServiceAccount, provider, caCertificate, kubeconfig, workloadPool, kmsGrant };
 }

@@ -166,6 +166,17 @@ describe("GkeCluster", () => {
     it("shielded nodes", () => assert.equal(cluster.enableShieldedNodes, true));
     it("release channel STABLE by default", () => assert.deepEqual(cluster.releaseChannel, { channel: "STABLE" }));
     it("removes the default node pool", () => assert.equal(cluster.removeDefaultNodePool, true));
+
+    it("runs the transient default pool as a role-less account with the pools' hardening", () => {
+        const bootstrap = find(result, "gcp:serviceaccount/account:Account").inputs;
+        assert.match(String(bootstrap.displayName), /no roles/);
+        assert.deepEqual(all(result, "gcp:projects/iAMMember:IAMMember"), [], "the bootstrap account gets no role");
+        assert.equal(cluster.nodeConfig.serviceAccount, `${bootstrap.accountId}@${clusterArgs.project}.iam.gserviceaccount.com`);
+        assert.deepEqual(cluster.nodeConfig.shieldedInstanceConfig, { enableSecureBoot: true, enableIntegrityMonitoring: true });
+        assert.deepEqual(cluster.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
+        assert.equal(cluster.nodeConfig.metadata["disable-legacy-endpoints"], "true");
+        assert.equal(cluster.nodeConfig.imageType, "COS_CONTAINERD");
+    });
     it("deletion protection by default", () => assert.equal(cluster.deletionProtection, true));
     it("Binary Authorization enforced by default", () => assert.deepEqual(cluster.binaryAuthorization, { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" }));
     it("legacy ABAC off", () => assert.equal(cluster.enableLegacyAbac, false));
@@ -431,7 +442,7 @@ describe("deployGcp", () => {
         for (const pool of all(result, "gcp:container/nodePool:NodePool")) {
             assert.deepEqual((pool.inputs.nodeConfig as Record<string, any>).tags, rule.targetTags);
         }
-        assert.deepEqual(all(result, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId).sort(), ["dev-gke-apps", "dev-gke-system", "gke-payments-api"]);
+        assert.deepEqual(all(result, "gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId).sort(), ["dev-gke-apps", "dev-gke-bootstrap", "dev-gke-system", "gke-payments-api"]);
     });
 
     it("binds workload identity: annotated ServiceAccount on the gke provider, valid against its schema", async () => {
