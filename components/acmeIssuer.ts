@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { rfc1123Label } from "./names";
 
 /** Let's Encrypt directory URLs. */
 export const letsEncryptServers: Record<string, string> = {
@@ -53,7 +54,7 @@ export function validateAcmeIssuerArgs(args: AcmeIssuerArgs): string[] {
     if (dns01 === "none" && args.http01IngressClassName === undefined) {
         problems.push("no solver: set dns01Provider to \"cloudDNS\" or \"azureDNS\", or http01IngressClassName");
     }
-    if (args.issuerName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.issuerName)) {
+    if (args.issuerName !== undefined && !rfc1123Label.test(args.issuerName)) {
         problems.push(`issuerName "${args.issuerName}" must be a lowercase RFC 1123 name`);
     }
     return problems;

@@ -8,6 +8,7 @@ import { parse, stringify } from "yaml";
 import { cidrRange, cidrsOverlap, isCanonicalCidr, prefixLength } from "../stacks/config/common";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { choiceProblems } from "./choices";
+import { rfc1123Label } from "./names";
 
 export interface AksNodePoolArgs {
     /** Pool name: 1-12 lowercase letters and digits. */
@@ -107,7 +108,7 @@ const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function validateAksClusterArgs(args: AksClusterArgs): string[] {
     const problems: string[] = [];
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.clusterName)) problems.push(`clusterName "${args.clusterName}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(args.clusterName)) problems.push(`clusterName "${args.clusterName}" must be a lowercase RFC 1123 label`);
     if (!guid.test(args.tenantId ?? "")) problems.push(`tenantId "${args.tenantId ?? ""}" must be the Entra tenant GUID`);
     if (!guid.test(args.subscriptionId ?? "")) problems.push(`subscriptionId "${args.subscriptionId ?? ""}" must be the subscription GUID`);
     if (args.adminGroupObjectIds.length === 0) problems.push("adminGroupObjectIds must list at least one Entra group: with local accounts disabled nobody could administer the cluster");

@@ -3,6 +3,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
+import { rfc1123Label } from "./names";
 
 /**
  * Azure built-in role definition GUIDs (the same in every tenant). Role assignments name a role by
@@ -93,17 +94,16 @@ export interface AzureWorkloadIdentityArgs {
     tags?: Record<string, string>;
 }
 
-const rfc1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function validateAzureWorkloadIdentityArgs(args: AzureWorkloadIdentityArgs): string[] {
     const problems: string[] = [];
-    if (!rfc1123.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.serviceAccountName)) {
         problems.push(`serviceAccountName "${args.serviceAccountName}" must be a lowercase RFC 1123 subdomain`);
     }
     const seen = new Set<string>();
     for (const assignment of args.roleAssignments ?? []) {
-        if (!rfc1123.test(assignment.name)) problems.push(`roleAssignments name "${assignment.name}" must be a lowercase RFC 1123 label`);
+        if (!rfc1123Label.test(assignment.name)) problems.push(`roleAssignments name "${assignment.name}" must be a lowercase RFC 1123 label`);
         if (seen.has(assignment.name)) problems.push(`roleAssignments name "${assignment.name}" is used twice`);
         seen.add(assignment.name);
         if (typeof assignment.scope === "string" && /^\/subscriptions\/[^/]+\/?$/i.test(assignment.scope)) {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "./dependsOn";
 import { managedNamespaceLabels } from "./namespaceBaseline";
+import { rfc1123Label } from "./names";
 
 /** The cert-manager chart this package is tested with. */
 export const certManagerChartVersion = "v1.19.2";
@@ -57,11 +58,10 @@ export function helmResources(r: ContainerResourcesArgs) {
     return { requests: { cpu: r.requestsCpu, memory: r.requestsMemory }, limits: { cpu: r.limitsCpu, memory: r.limitsMemory } };
 }
 
-const rfc1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function validateCertManagerArgs(args: CertManagerArgs): string[] {
     const problems: string[] = [];
-    if (args.namespace !== undefined && !rfc1123.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
+    if (args.namespace !== undefined && !rfc1123Label.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
     if (args.chartVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(args.chartVersion)) {
         problems.push(`chartVersion "${args.chartVersion}" must be an exact version such as ${certManagerChartVersion}, not a range`);
     }

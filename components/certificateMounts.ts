@@ -1,3 +1,5 @@
+import { rfc1123Label } from "./names";
+
 /**
  * Pure helpers that hand a certificate Secret (`tls.crt`, `tls.key`, `ca.crt`, keystores) to a workload:
  * a read-only volume in a pod spec, or a secret disk in a KubeVirt VirtualMachine (seed 000).
@@ -23,7 +25,6 @@ export interface PodSpecLike {
     [key: string]: unknown;
 }
 
-const rfc1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function volumeNameFor(secretName: string, volumeName?: string): string {
     return volumeName ?? `tls-${secretName}`.slice(0, 63).replace(/-+$/, "");
@@ -36,7 +37,7 @@ export function validateCertificateMount(args: CertificateMountArgs, spec: PodSp
         problems.push(`mountPath "${args.mountPath}" must be an absolute directory other than "/", without ".."`);
     }
     const volumeName = volumeNameFor(args.secretName, args.volumeName);
-    if (!rfc1123.test(volumeName)) problems.push(`volumeName "${volumeName}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(volumeName)) problems.push(`volumeName "${volumeName}" must be a lowercase RFC 1123 label`);
     if ((spec.volumes ?? []).some((v) => (v as { name?: string }).name === volumeName)) problems.push(`the pod already has a volume named "${volumeName}"`);
     const known = new Set(spec.containers.map((c) => c.name));
     for (const name of args.containerNames ?? []) {
@@ -106,7 +107,7 @@ export function mountCertificateInVirtualMachine<T extends VirtualMachineLike>(v
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.secretName)) problems.push(`secretName "${args.secretName}" must be a lowercase RFC 1123 name`);
     if (!/^[A-Za-z0-9._-]{1,20}$/.test(args.serial)) problems.push(`serial "${args.serial}" must be 1 to 20 letters, digits, '.', '_' or '-'`);
     const volumeName = volumeNameFor(args.secretName, args.volumeName);
-    if (!rfc1123.test(volumeName)) problems.push(`volumeName "${volumeName}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(volumeName)) problems.push(`volumeName "${volumeName}" must be a lowercase RFC 1123 label`);
     const vmSpec = vm.spec.template.spec;
     if ((vmSpec.volumes ?? []).some((v) => (v as { name?: string }).name === volumeName)) problems.push(`the VM already has a volume named "${volumeName}"`);
     if ((vmSpec.domain.devices.disks ?? []).some((d) => (d as { serial?: string }).serial === args.serial)) problems.push(`the VM already has a disk with serial "${args.serial}"`);

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { isProjectId, isServiceAccountId, roleProblem, serviceAccountIdFor, workloadIdentityMember, workloadIdentityPool } from "./gcpRules";
+import { rfc1123Label } from "./names";
 
 /** An IAM role for the Google service account, granted on a project. */
 export interface GcpRoleGrant {
@@ -40,7 +41,7 @@ export function validateGcpWorkloadIdentityArgs(args: GcpWorkloadIdentityArgs): 
     const problems: string[] = [];
     if (!args.project) problems.push("project is required (the cluster's GCP project id)");
     else if (!isProjectId(args.project)) problems.push(`project "${args.project}" must be a GCP project id`);
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be an RFC 1123 label`);
+    if (!rfc1123Label.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be an RFC 1123 label`);
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.serviceAccountName ?? "")) {
         problems.push(`serviceAccountName "${args.serviceAccountName}" must be an RFC 1123 subdomain`);
     }

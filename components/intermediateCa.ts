@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { withDependsOn, type DependsOn } from "./dependsOn";
 import { validateKeyArgs, validateValidity } from "./rootCa";
+import { rfc1123Label } from "./names";
 
 export interface IntermediateCaArgs {
     /** The cluster the intermediate serves (`gke`, `aks`): it goes into the subject's OU. */
@@ -38,11 +39,10 @@ export interface IntermediateCaArgs {
 /** An intermediate signs leaves and CRLs only; path length 0 stops it from minting further CAs. */
 export const intermediateCaAllowedUses = ["cert_signing", "crl_signing", "digital_signature"];
 
-const rfc1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function validateIntermediateCaArgs(args: IntermediateCaArgs): string[] {
     const problems: string[] = [];
-    if (!rfc1123.test(args.clusterName)) problems.push(`clusterName "${args.clusterName}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(args.clusterName)) problems.push(`clusterName "${args.clusterName}" must be a lowercase RFC 1123 label`);
     const commonName = args.commonName ?? `trustmesh ${args.clusterName} intermediate CA`;
     if (commonName.length > 64) problems.push(`commonName "${commonName}" must be at most 64 characters`);
     problems.push(...validateKeyArgs("", args.algorithm ?? "ECDSA", args.ecdsaCurve ?? "P384", args.rsaBits ?? 4096));
@@ -52,7 +52,7 @@ export function validateIntermediateCaArgs(args: IntermediateCaArgs): string[] {
         problems.push(`validityHours ${validity} is longer than the root's ${args.rootValidityHours}: an intermediate may not outlive its root`);
     }
     for (const [key, value] of [["namespace", args.namespace], ["secretName", args.secretName], ["issuerName", args.issuerName]] as const) {
-        if (value !== undefined && !rfc1123.test(value)) problems.push(`${key} "${value}" must be a lowercase RFC 1123 name`);
+        if (value !== undefined && !rfc1123Label.test(value)) problems.push(`${key} "${value}" must be a lowercase RFC 1123 name`);
     }
     return problems;
 }

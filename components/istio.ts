@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { managedNamespaceLabels } from "./namespaceBaseline";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
+import { rfc1123Label } from "./names";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
 export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
@@ -69,7 +70,7 @@ export function validateIstioArgs(args: IstioArgs): string[] {
         problems.push(`version "${args.version}" must be a pinned chart version such as "1.28.1" (no ranges, no "latest")`);
     }
     const namespace = args.namespace ?? "istio-system";
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    if (!rfc1123Label.test(namespace)) {
         problems.push(`namespace "${namespace}" must be a lowercase RFC 1123 label`);
     }
     const seen = new Set<number>();

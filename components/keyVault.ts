@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { keyVaultNamePattern, keyVaultNameRule } from "../stacks/config/azure";
 import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
+import { rfc1123Label } from "./names";
 
 export interface KeyVaultReaderArgs {
     /** Short name for the role assignment children, unique in the vault, e.g. `mysql`. */
@@ -76,7 +77,7 @@ export function validateKeyVaultArgs(args: KeyVaultArgs): string[] {
     }
     const readers = new Set<string>();
     for (const reader of args.readers ?? []) {
-        if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(reader.name)) problems.push(`readers name "${reader.name}" must be a lowercase RFC 1123 label`);
+        if (!rfc1123Label.test(reader.name)) problems.push(`readers name "${reader.name}" must be a lowercase RFC 1123 label`);
         if (readers.has(reader.name)) problems.push(`readers name "${reader.name}" is used twice`);
         readers.add(reader.name);
     }

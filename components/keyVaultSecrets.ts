@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { choiceProblems } from "./choices";
+import { rfc1123Label } from "./names";
 
 /** Kind of Key Vault object the CSI driver fetches. */
 export const KeyVaultObjectType = {
@@ -95,13 +96,12 @@ export function keyVaultTlsCertificate(certificateName: string, secretName: stri
 }
 
 const objectNamePattern = /^[a-zA-Z0-9-]{1,127}$/;
-const rfc1123 = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function validateKeyVaultSecretsArgs(name: string, args: KeyVaultSecretsArgs): string[] {
     const problems: string[] = [];
-    if (!rfc1123.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
     const spcName = args.secretProviderClassName ?? name;
-    if (!rfc1123.test(spcName)) problems.push(`secretProviderClassName "${spcName}" must be a lowercase RFC 1123 label`);
+    if (!rfc1123Label.test(spcName)) problems.push(`secretProviderClassName "${spcName}" must be a lowercase RFC 1123 label`);
     if (args.objects.length === 0) problems.push("objects must list at least one Key Vault object");
     const fileNames = new Set<string>();
     for (const object of args.objects) {

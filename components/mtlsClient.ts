@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
-import { egressGatewayPort, isIstioReservedPort, istioNames } from "./istio";
-import { dnsNamePattern } from "./mtlsServer";
+import { egressGatewayPort, istioNames } from "./istio";
+import { linkSideProblems } from "./linkRules";
+import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
 
 export interface MtlsClientArgs {
     /** Link name (RFC 1123 label), unique per cluster: prefixes every object this side creates. */
@@ -26,7 +27,6 @@ export interface MtlsClientArgs {
     certificateDuration?: string;
 }
 
-const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Names of the link's client-side objects; both clusters derive them from the link name alone. */
 export function mtlsClientNames(linkName: string) {
@@ -48,30 +48,17 @@ export function defaultClientName(host: string): string {
     return `client.${host}`;
 }
 
-function validPort(port: number | undefined): boolean {
-    return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
 export function validateMtlsClientArgs(args: MtlsClientArgs): string[] {
-    const problems: string[] = [];
-    if (!label.test(args.linkName ?? "") || args.linkName.length > 37) {
-        problems.push(`linkName "${args.linkName}" must be a lowercase RFC 1123 label of at most 37 characters`);
-    }
-    if (!dnsNamePattern.test(args.host ?? "")) problems.push(`host "${args.host}" must be a lowercase fully qualified DNS name such as mysql.example.com`);
-    if (!validPort(args.port)) {
+    const problems = linkSideProblems(args);
+    if (!isTcpPort(args.port)) {
         problems.push(`port ${args.port} must be a TCP port (1-65535)`);
     } else if (args.port === egressGatewayPort) {
         problems.push(`port ${args.port} is the egress gateway's own port; the app port must differ`);
     }
-    if (!validPort(args.linkPort)) {
-        problems.push(`linkPort ${args.linkPort} must be a TCP port (1-65535)`);
-    } else if (isIstioReservedPort(args.linkPort)) {
-        problems.push(`linkPort ${args.linkPort} is in Istio's reserved range 15000-15090; pick another port`);
-    }
-    if (validPort(args.port) && args.port === args.linkPort) {
+    if (isTcpPort(args.port) && args.port === args.linkPort) {
         problems.push(`port and linkPort are both ${args.port}: the ServiceEntry needs the plain app port and the TLS link port apart`);
     }
-    if (!label.test(args.clientNamespace ?? "")) problems.push(`clientNamespace "${args.clientNamespace}" must be a Kubernetes namespace name`);
+    if (!rfc1123Label.test(args.clientNamespace ?? "")) problems.push(`clientNamespace "${args.clientNamespace}" must be a Kubernetes namespace name`);
     const clientName = args.clientName ?? defaultClientName(args.host ?? "");
     if (!dnsNamePattern.test(clientName)) problems.push(`clientName "${clientName}" must be a lowercase fully qualified DNS name of at most 253 characters`);
     return problems;

@@ -4,7 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
-import { isIstioReservedPort, istioNames } from "./istio";
+import { istioNames } from "./istio";
+import { linkSideProblems } from "./linkRules";
+import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
 
 /** A public DNS zone the link host is published in; set the fields of exactly one cloud. */
 export interface MtlsDnsZoneArgs {
@@ -54,8 +56,6 @@ export interface MtlsServerArgs {
     ingressAddress?: pulumi.Input<string>;
 }
 
-const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const dnsNamePattern = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Names of the link's server-side objects; both clusters derive them from the link name alone. */
 export function mtlsServerNames(linkName: string) {
@@ -68,26 +68,12 @@ export function mtlsServerNames(linkName: string) {
     };
 }
 
-function validPort(port: number | undefined): boolean {
-    return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
 export function validateMtlsServerArgs(args: MtlsServerArgs): string[] {
-    const problems: string[] = [];
-    // Derived names add up to 26 characters to the link name and must stay labels.
-    if (!label.test(args.linkName ?? "") || args.linkName.length > 37) {
-        problems.push(`linkName "${args.linkName}" must be a lowercase RFC 1123 label of at most 37 characters`);
-    }
-    if (!dnsNamePattern.test(args.host ?? "")) problems.push(`host "${args.host}" must be a lowercase fully qualified DNS name such as mysql.example.com`);
-    if (!label.test(args.service ?? "")) problems.push(`service "${args.service}" must be a Kubernetes Service name`);
-    if (!label.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be a Kubernetes namespace name`);
-    if (!validPort(args.port)) problems.push(`port ${args.port} must be a TCP port (1-65535)`);
-    if (args.targetPort !== undefined && !validPort(args.targetPort)) problems.push(`targetPort ${args.targetPort} must be a TCP port (1-65535)`);
-    if (!validPort(args.linkPort)) {
-        problems.push(`linkPort ${args.linkPort} must be a TCP port (1-65535)`);
-    } else if (isIstioReservedPort(args.linkPort)) {
-        problems.push(`linkPort ${args.linkPort} is in Istio's reserved range 15000-15090; pick another port`);
-    }
+    const problems = linkSideProblems(args);
+    if (!rfc1123Label.test(args.service ?? "")) problems.push(`service "${args.service}" must be a Kubernetes Service name`);
+    if (!rfc1123Label.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be a Kubernetes namespace name`);
+    if (!isTcpPort(args.port)) problems.push(`port ${args.port} must be a TCP port (1-65535)`);
+    if (args.targetPort !== undefined && !isTcpPort(args.targetPort)) problems.push(`targetPort ${args.targetPort} must be a TCP port (1-65535)`);
     for (const name of args.clientNames ?? []) {
         if (!dnsNamePattern.test(name)) problems.push(`clientNames entry "${name}" must be a lowercase fully qualified DNS name`);
     }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { choiceProblems } from "./choices";
+import { rfc1123Label } from "./names";
 
 /** Pod Security Admission levels a namespace may enforce (an enum in the package schema). */
 export const PodSecurityLevel = {
@@ -83,7 +84,7 @@ export function managedNamespaceLabels(level: PodSecurityLevel, sidecarInjection
 
 export function validateNamespaceBaselineArgs(args: NamespaceBaselineArgs): string[] {
     const problems: string[] = [];
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.name)) {
+    if (!rfc1123Label.test(args.name)) {
         problems.push(`name "${args.name}" must be a lowercase RFC 1123 label of at most 63 characters`);
     }
     problems.push(...choiceProblems("podSecurity", args.podSecurity, PodSecurityLevel));

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { defaultCertManagerResources, helmResources, platformNamespacePolicies, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
 import { withDependsOn } from "./dependsOn";
 import { managedNamespaceLabels } from "./namespaceBaseline";
+import { rfc1123Label } from "./names";
 
 /** The stakater Reloader chart this package is tested with. */
 export const reloaderChartVersion = "2.2.6";
@@ -50,7 +51,7 @@ export class Reloader extends pulumi.ComponentResource {
     constructor(name: string, args: ReloaderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:Reloader", name, args, opts);
         const problems: string[] = [];
-        if (args.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
+        if (args.namespace !== undefined && !rfc1123Label.test(args.namespace)) problems.push(`namespace "${args.namespace}" must be a lowercase RFC 1123 label`);
         if (args.chartVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(args.chartVersion)) problems.push(`chartVersion "${args.chartVersion}" must be an exact version such as ${reloaderChartVersion}`);
         if (problems.length > 0) throw new pulumi.ResourceError(`Reloader ${name}: ${problems.join("; ")}`, this);
         const built = buildReloader(name, args, this, opts?.dependsOn);

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { rfc1123Label } from "./names";
 
 export interface SelfSignedIssuerArgs {
     /** ClusterIssuer name. @default "selfsigned-bootstrap" */
@@ -16,7 +17,7 @@ export class SelfSignedIssuer extends pulumi.ComponentResource {
 
     constructor(name: string, args: SelfSignedIssuerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:SelfSignedIssuer", name, args, opts);
-        if (args.issuerName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.issuerName)) {
+        if (args.issuerName !== undefined && !rfc1123Label.test(args.issuerName)) {
             throw new pulumi.ResourceError(`SelfSignedIssuer ${name}: issuerName "${args.issuerName}" must be a lowercase RFC 1123 name`, this);
         }
         const { issuer } = buildSelfSignedIssuer(name, args, this, opts?.dependsOn);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIPv4 } from "node:net";
+import { dnsNamePattern, rfc1123Label } from "../../components/names";
 
 /** The environment tiers. `prod` refuses the weakest settings; `dev` is allowed to be small and public. */
 export const environmentTiers = ["dev", "staging", "prod"] as const;
@@ -23,16 +24,13 @@ export const restrictedCidr = cidr.refine((value) => prefixLength(value) > 0, {
 export const dnsLabel = z
     .string()
     .max(63)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a lowercase RFC 1123 label (a-z, 0-9, '-'), at most 63 characters");
+    .regex(rfc1123Label, "must be a lowercase RFC 1123 label (a-z, 0-9, '-'), at most 63 characters");
 
 /** A fully qualified DNS name such as `mysql.prod.example.com` (no wildcard, no trailing dot). */
 export const dnsName = z
     .string()
     .max(253)
-    .regex(
-        /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
-        "must be a lowercase fully qualified DNS name such as app.example.com",
-    );
+    .regex(dnsNamePattern, "must be a lowercase fully qualified DNS name such as app.example.com");
 
 export function prefixLength(block: string): number {
     return Number(block.split("/")[1]);
