@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { withDependsOn } from "./dependsOn";
-import { managedNamespaceLabels } from "./namespaceBaseline";
+import { buildPlatformChart } from "./platformChart";
 import { rfc1123Label } from "./names";
 
 /** The cert-manager chart this package is tested with. */
@@ -94,41 +93,6 @@ export function certManagerValues(args: CertManagerArgs, namespace: string): Rec
 }
 
 /**
- * Default-deny for a platform namespace plus the few flows its controllers need: DNS, TCP egress on
- * the given ports (API server, ACME, cloud DNS APIs), TCP ingress on the given ports (webhook, metrics;
- * the API server's address is not known in advance, so these are port-scoped rather than peer-scoped).
- */
-export function platformNamespacePolicies(
-    name: string,
-    namespace: pulumi.Input<string>,
-    ports: { ingressTcp: number[]; egressTcp: number[] },
-    opts: pulumi.CustomResourceOptions,
-) {
-    const defaultDeny = new k8s.networking.v1.NetworkPolicy(
-        `${name}-default-deny`,
-        { metadata: { name: "default-deny-all", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        opts,
-    );
-    const allow = new k8s.networking.v1.NetworkPolicy(
-        `${name}-allow-controllers`,
-        {
-            metadata: { name: "allow-controllers", namespace },
-            spec: {
-                podSelector: {},
-                policyTypes: ["Ingress", "Egress"],
-                ingress: ports.ingressTcp.length ? [{ ports: ports.ingressTcp.map((port) => ({ protocol: "TCP", port })) }] : [],
-                egress: [
-                    { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-                    { ports: ports.egressTcp.map((port) => ({ protocol: "TCP", port })) },
-                ],
-            },
-        },
-        opts,
-    );
-    return { defaultDeny, allow };
-}
-
-/**
  * cert-manager from its pinned Helm chart, with CRDs, in a `restricted` namespace. Its controller's
  * ServiceAccount carries the cluster's workload identity so DNS01 needs no stored cloud credentials.
  * Issuers and Certificates should `dependsOn` this component (the webhook must be up).
@@ -156,32 +120,22 @@ export class CertManager extends pulumi.ComponentResource {
 
 export function buildCertManager(name: string, args: CertManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
     const ns = args.namespace ?? "cert-manager";
-    const namespace = new k8s.core.v1.Namespace(
-        `${name}-namespace`,
+    return buildPlatformChart(
+        name,
         {
-            metadata: {
-                name: ns,
-                labels: managedNamespaceLabels("restricted", false),
-            },
-        },
-        { parent, dependsOn },
-    );
-    const release = new k8s.helm.v3.Release(
-        `${name}-release`,
-        {
-            name: "cert-manager",
+            namespace: ns,
+            releaseName: "cert-manager",
             chart: "cert-manager",
             version: args.chartVersion ?? certManagerChartVersion,
-            repositoryOpts: { repo: jetstackChartRepo },
-            namespace: namespace.metadata.name,
+            repo: jetstackChartRepo,
             // Wait for the webhook: an issuer applied before it answers is rejected.
-            atomic: true,
-            timeout: 600,
+            timeoutSeconds: 600,
             values: certManagerValues(args, ns),
+            // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs (443, 6443) out.
+            ingressTcp: [10250, 9402],
+            egressTcp: [443, 6443],
         },
-        { parent, dependsOn: withDependsOn(dependsOn, namespace) },
+        parent,
+        dependsOn,
     );
-    // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs (443, 6443) out.
-    const policies = platformNamespacePolicies(name, namespace.metadata.name, { ingressTcp: [10250, 9402], egressTcp: [443, 6443] }, { parent, dependsOn: [namespace] });
-    return { namespace, release, policies };
 }

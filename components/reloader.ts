@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultCertManagerResources, helmResources, platformNamespacePolicies, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
-import { withDependsOn } from "./dependsOn";
-import { managedNamespaceLabels } from "./namespaceBaseline";
+import { defaultCertManagerResources, helmResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
+import { buildPlatformChart } from "./platformChart";
 import { rfc1123Label } from "./names";
 
 /** The stakater Reloader chart this package is tested with. */
@@ -63,33 +62,23 @@ export class Reloader extends pulumi.ComponentResource {
 }
 
 export function buildReloader(name: string, args: ReloaderArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
-    const namespace = new k8s.core.v1.Namespace(
-        `${name}-namespace`,
+    return buildPlatformChart(
+        name,
         {
-            metadata: {
-                name: args.namespace ?? "reloader",
-                labels: managedNamespaceLabels("restricted", false),
-            },
-        },
-        { parent, dependsOn },
-    );
-    const release = new k8s.helm.v3.Release(
-        `${name}-release`,
-        {
-            name: "reloader",
+            namespace: args.namespace ?? "reloader",
+            releaseName: "reloader",
             chart: "reloader",
             version: args.chartVersion ?? reloaderChartVersion,
-            repositoryOpts: { repo: stakaterChartRepo },
-            namespace: namespace.metadata.name,
-            atomic: true,
-            timeout: 300,
+            repo: stakaterChartRepo,
+            timeoutSeconds: 300,
             values: reloaderValues(args),
+            // Reloader only talks to the API server (and exposes metrics on 9090).
+            ingressTcp: [9090],
+            egressTcp: [443, 6443],
         },
-        { parent, dependsOn: withDependsOn(dependsOn, namespace) },
+        parent,
+        dependsOn,
     );
-    // Reloader only talks to the API server (and exposes metrics on 9090).
-    const policies = platformNamespacePolicies(name, namespace.metadata.name, { ingressTcp: [9090], egressTcp: [443, 6443] }, { parent, dependsOn: [namespace] });
-    return { namespace, release, policies };
 }
 
 /** A Deployment's or StatefulSet's args, as far as the reload annotation is concerned. */
