@@ -12,6 +12,11 @@ export function isUnknownField(object: unknown, key: string): boolean {
     return !!object && typeof object === "object" && Object.prototype.hasOwnProperty.call(object, key) && (object as Record<string, unknown>)[key] === undefined;
 }
 
+/** A field that is absent or null: what a policy judges as "not set". An unknown value is not missing. */
+export function isMissingField(object: Record<string, unknown>, key: string): boolean {
+    return object[key] === null || (object[key] === undefined && !isUnknownField(object, key));
+}
+
 /** An object field, or {} when absent or null. */
 export function obj(value: unknown): Record<string, any> {
     return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, any>) : {};

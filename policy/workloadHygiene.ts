@@ -1,6 +1,6 @@
 import { containersOf, describeContainer, metadataOf, podMetadataOf, podSpecOf, type ContainerView } from "./kubernetes";
 import type { TrustmeshResourcePolicy } from "./types";
-import { packConfig, packConfigSchema } from "./values";
+import { isMissingField, packConfig, packConfigSchema } from "./values";
 
 /** Workload hygiene from the build and deploy parts of the checklist (seed 002): resources, images, env, tokens. */
 
@@ -24,7 +24,7 @@ export const resourceRequests: TrustmeshResourcePolicy = {
         eachContainer(args, (view) => {
             if (!runs(view)) return;
             const requests = view.container.resources?.requests ?? {};
-            const missing = ["cpu", "memory"].filter((r) => requests[r] === null || (requests[r] === undefined && !Object.prototype.hasOwnProperty.call(requests, r)));
+            const missing = ["cpu", "memory"].filter((r) => isMissingField(requests, r));
             if (missing.length > 0) reportViolation(`${describeContainer(view)} must set resources.requests.${missing.join(" and resources.requests.")}.`);
         }),
 };
@@ -39,7 +39,7 @@ export const memoryLimits: TrustmeshResourcePolicy = {
         eachContainer(args, (view) => {
             if (!runs(view)) return;
             const limits = view.container.resources?.limits ?? {};
-            if (limits.memory === null || (limits.memory === undefined && !Object.prototype.hasOwnProperty.call(limits, "memory"))) {
+            if (isMissingField(limits, "memory")) {
                 reportViolation(`${describeContainer(view)} must set resources.limits.memory.`);
             }
         }),
