@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fakeCallResult, newFakeResource } from "../offline/fakeOutputs";
 import "../offline/fakes/index";
 import type { FloorFigures, FloorResource } from "./types";
+import { runChild } from "./child";
 
 /** The npm module a type token's SDK class lives in, e.g. `azure-native:network:VirtualNetwork` -> `@pulumi/azure-native/network`. */
 function sdkModule(type: string): string | undefined {
@@ -72,10 +73,4 @@ async function main(): Promise<void> {
     writeFileSync(resultFile!, JSON.stringify(figures));
 }
 
-main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-        console.error(error instanceof Error ? error.stack : String(error));
-        process.exit(1);
-    },
-);
+runChild(main);

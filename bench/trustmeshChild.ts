@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { planStackFile } from "../offline/plan";
 import { scaledStackFile } from "./scaledStack";
 import type { FloorResource, TrustmeshFigures } from "./types";
+import { runChild } from "./child";
 
 async function main(): Promise<void> {
     const [nArg, resultFile, resourcesFile] = process.argv.slice(2);
@@ -26,10 +27,4 @@ async function main(): Promise<void> {
     writeFileSync(resultFile!, JSON.stringify(figures));
 }
 
-main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-        console.error(error instanceof Error ? error.stack : String(error));
-        process.exit(1);
-    },
-);
+runChild(main);

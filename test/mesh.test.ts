@@ -355,27 +355,11 @@ describe("mesh components refuse bad arguments", () => {
     });
 
     it("MtlsServer: a DNS zone must name exactly one cloud and the record's address", () => {
-        const problems = validateMtlsServerArgs({
-            linkName: "mysql",
-            host: "mysql.example.com",
-            service: "mysql",
-            namespace: "mysql",
-            port: 3306,
-            linkPort: 13306,
-            dnsZone: { gcpManagedZone: "z", azureZoneName: "example.com", azureResourceGroupName: "rg" },
-        });
+        const server = { linkName: "mysql", host: "mysql.example.com", service: "mysql", namespace: "mysql", port: 3306, linkPort: 13306 };
+        const problems = validateMtlsServerArgs({ ...server, dnsZone: { gcpManagedZone: "z", azureZoneName: "example.com", azureResourceGroupName: "rg" } });
         assert.ok(problems.some((p) => /exactly one of gcpManagedZone/.test(p)));
         assert.ok(problems.some((p) => /ingressAddress is required/.test(p)));
-        const outside = validateMtlsServerArgs({
-            linkName: "mysql",
-            host: "mysql.example.com",
-            service: "mysql",
-            namespace: "mysql",
-            port: 3306,
-            linkPort: 13306,
-            dnsZone: { azureZoneName: "other.org", azureResourceGroupName: "rg" },
-            ingressAddress: "203.0.113.1",
-        });
+        const outside = validateMtlsServerArgs({ ...server, dnsZone: { azureZoneName: "other.org", azureResourceGroupName: "rg" }, ingressAddress: "203.0.113.1" });
         assert.deepEqual(outside, ['host "mysql.example.com" is not inside dnsZone.azureZoneName "other.org"']);
     });
 
