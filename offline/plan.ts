@@ -6,6 +6,7 @@ import { parseEnvironmentConfig } from "../stacks/config";
 import { environmentProgram } from "../stacks/program";
 import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
 import { manifestPath, manifestsOf, type Manifest } from "./manifests";
+import { packEnforcement } from "./packConfig";
 import { runPolicies, type PolicyViolation } from "./policyRunner";
 import { validateObject } from "./schemas";
 import { readStackFile, type StackFile } from "./stackFile";
@@ -44,9 +45,9 @@ export interface PlanResult {
     timings: { configMs: number; programMs: number; schemaMs: number; policyMs: number };
 }
 
-/** Advisory in dev, mandatory in staging and prod, unless the stack says otherwise. */
+/** The stack's own choice, else its environment's pack config: advisory in dev, mandatory in staging and prod. */
 export function enforcementFor(config: EnvironmentConfig): "advisory" | "mandatory" {
-    return config.policy.enforcement ?? (config.environment === "dev" ? "advisory" : "mandatory");
+    return config.policy.enforcement ?? packEnforcement(config.environment);
 }
 
 /**

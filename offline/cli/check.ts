@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { allPolicies } from "../../policy/registry";
 import { policySchema } from "../../stacks/config/policy";
+import { packEnforcement } from "../packConfig";
 import { effectiveLevel, runPolicies } from "../policyRunner";
 import { collectYamlFiles, ManifestFileError, readManifestFile, type FileObject } from "../manifestFiles";
 import { ExitCode, violationLines, writeJsonFile } from "./output";
@@ -65,7 +66,7 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         throw error;
     }
 
-    const enforcement = options.environment === "dev" ? "advisory" : undefined;
+    const enforcement = packEnforcement(options.environment);
     const violations = runPolicies(
         objects.map((o) => o.subject),
         {
