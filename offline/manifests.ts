@@ -54,15 +54,8 @@ export function manifestsOf(resources: RecordedResource[]): Manifest[] {
 
 /** Pulumi auto-names an object without metadata.name; offline, the resource name stands in for it. */
 function withName(inputs: Record<string, any>, fallback: string): Record<string, any> {
-    const metadata = { ...(inputs.metadata ?? {}) };
-    if (!metadata.name) metadata.name = fallback;
-    const { apiVersion, kind, ...rest } = inputs;
-    return { apiVersion, kind, metadata, ...withoutMetadata(rest) };
-}
-
-function withoutMetadata(rest: Record<string, any>): Record<string, any> {
-    const { metadata: _metadata, ...others } = rest;
-    return others;
+    const { apiVersion, kind, metadata, ...rest } = inputs;
+    return { apiVersion, kind, metadata: { ...(metadata ?? {}), name: metadata?.name || fallback }, ...rest };
 }
 
 /** Where a manifest is written below the output folder: `<cluster>/<namespace|_cluster>/<kind>-<name>.yaml`. */
