@@ -3,11 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import "../offline/fakes/index";
 import { runOffline, type RecordedResource } from "../offline/engine";
-import { planStack, type PlanResult } from "../offline/plan";
+import type { PlanResult } from "../offline/plan";
 import { AksCluster, type AksClusterArgs } from "../components/aksCluster";
 import { AzureWorkloadIdentity, withAzureWorkloadIdentity, type PodTemplateWithLabels } from "../components/azureWorkloadIdentity";
 import { KeyVault } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, withKeyVaultSecrets, type PodSpecWithContainers } from "../components/keyVaultSecrets";
+import { plannedStack } from "./helpers/plans";
 
 const subscriptionId = "11111111-2222-4333-8444-555555555555";
 const tenantId = "66666666-7777-4888-9999-aaaaaaaaaaaa";
@@ -338,8 +339,8 @@ describe("Azure in the environment plan", () => {
     let dev: PlanResult;
     let prod: PlanResult;
     before(async () => {
-        dev = await planStack({ stack: "dev" });
-        prod = await planStack({ stack: "prod" });
+        dev = await plannedStack("dev");
+        prod = await plannedStack("prod");
     });
 
     const clusterOf = (plan: PlanResult) => one(plan.run.resources, "azure-native:containerservice:ManagedCluster").inputs;

@@ -5,8 +5,9 @@ import * as path from "node:path";
 import { planCli } from "../offline/cli/plan";
 import { describeEnvironment, environmentDiagram, mermaidId } from "../offline/diagram";
 import type { RecordedResource } from "../offline/engine";
-import { planStack, type PlanResult } from "../offline/plan";
+import type { PlanResult } from "../offline/plan";
 import { captureOutput } from "./helpers/stacks";
+import { plannedStack } from "./helpers/plans";
 
 /** Ids a Mermaid flowchart declares (nodes and subgraphs), and its edges' endpoints. */
 function mermaidStructure(text: string) {
@@ -52,7 +53,7 @@ describe("environment diagram", function () {
     let text: string;
 
     before(async () => {
-        dev = await planStack({ stack: "dev" });
+        dev = await plannedStack("dev");
         text = environmentDiagram(dev.run.resources, "dev");
     });
 

@@ -1,12 +1,13 @@
 import { strict as assert } from "node:assert";
-import { planStack, type PlanResult } from "../offline/plan";
+import type { PlanResult } from "../offline/plan";
+import { plannedStack } from "./helpers/plans";
 
 /** Issue 8: the three stacks plan cleanly and differ where environments should. */
 describe("environments", function () {
     this.timeout(300_000);
     const plans: Record<string, PlanResult> = {};
     before(async () => {
-        for (const stack of ["dev", "staging", "prod"]) plans[stack] = await planStack({ stack });
+        for (const stack of ["dev", "staging", "prod"]) plans[stack] = await plannedStack(stack);
     });
 
     const find = (stack: string, type: string, name?: string) => {

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { planStack, type PlanResult } from "../offline/plan";
 import type { RecordedResource } from "../offline/engine";
 import { tempStack } from "./helpers/stacks";
+import { plannedStack } from "./helpers/plans";
 
 function gcpResources(plan: PlanResult, type: string): RecordedResource[] {
     return plan.run.resources.filter((r) => r.type === type);
@@ -17,8 +18,8 @@ describe("GKE in the offline plan", function () {
     this.timeout(300_000);
     const plans: Record<string, PlanResult> = {};
     before(async () => {
-        plans.dev = await planStack({ stack: "dev" });
-        plans.prod = await planStack({ stack: "prod" });
+        plans.dev = await plannedStack("dev");
+        plans.prod = await plannedStack("prod");
     });
 
     for (const stack of ["dev", "prod"]) {

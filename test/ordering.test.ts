@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { RecordedResource } from "../offline/engine";
 import { manifestsOf } from "../offline/manifests";
-import { planStack, type PlanResult } from "../offline/plan";
+import type { PlanResult } from "../offline/plan";
+import { plannedStack } from "./helpers/plans";
 
 /**
  * A first `pulumi up` applies what has no dependency on each other in parallel. A custom resource
@@ -44,7 +45,7 @@ describe("deploy ordering", function () {
     this.timeout(300_000);
     let plan: PlanResult;
     before(async () => {
-        plan = await planStack({ stack: "prod" });
+        plan = await plannedStack("prod");
     });
 
     it("applies every custom resource after the Helm release that installs its CRDs, on the same cluster", () => {

@@ -1,15 +1,16 @@
 import { strict as assert } from "node:assert";
 import "../offline/fakes/index";
-import { planStack, type PlanResult } from "../offline/plan";
+import type { PlanResult } from "../offline/plan";
 import { certManagerChartVersion } from "../components/certManager";
 import { reloaderChartVersion } from "../components/reloader";
 import { trustManagerChartVersion } from "../components/trustManager";
+import { plannedStack } from "./helpers/plans";
 
 describe("pki: in the stack plans", function () {
     this.timeout(120_000);
     const plans: Record<string, PlanResult> = {};
     before(async () => {
-        for (const stack of ["dev", "prod"]) plans[stack] = await planStack({ stack });
+        for (const stack of ["dev", "prod"]) plans[stack] = await plannedStack(stack);
     });
 
     for (const stack of ["dev", "prod"]) {

@@ -11,6 +11,7 @@ import * as x509 from "@peculiar/x509";
 import { runOffline, type OfflineRun } from "../offline/engine";
 import { planStack } from "../offline/plan";
 import { RootCa } from "../components/rootCa";
+import { plannedStack } from "./helpers/plans";
 
 interface Ca {
     certPem: string;
@@ -133,7 +134,7 @@ describe("pki: offline trust proof (real mTLS on 127.0.0.1)", function () {
     let client: Leaf;
 
     before(async () => {
-        const plan = await planStack({ stack: "dev" });
+        const plan = await plannedStack("dev");
         root = plan.run.outputs.rootCaCertificate as string;
         assert.match(root, /^-----BEGIN CERTIFICATE-----/);
         gke = intermediateFromPlan(plan.run, "gke");

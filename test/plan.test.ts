@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { planCli } from "../offline/cli/plan";
-import { planExitCode, planStack, type PlanResult } from "../offline/plan";
+import { planExitCode, type PlanResult } from "../offline/plan";
 import { captureOutput, tempStack } from "./helpers/stacks";
+import { plannedStack } from "./helpers/plans";
 
 async function plan(...argv: string[]) {
     const io = captureOutput();
@@ -100,7 +101,7 @@ describe("plan exit code", () => {
     let clean: PlanResult;
     before(async function () {
         this.timeout(300_000);
-        clean = await planStack({ stack: "dev" });
+        clean = await plannedStack("dev");
     });
 
     it("is 0 for a clean plan, 1 with a mandatory violation or a schema error, 0 with only advisory ones", () => {
