@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { AzureNetwork } from "../components/azureNetwork";
 import { AzureWorkloadIdentity, builtInRoleDefinitionId, useWorkloadIdentityLabel } from "../components/azureWorkloadIdentity";
-import { KeyVault, secretValues } from "../components/keyVault";
+import { KeyVault } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
 import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
 import { ConfigError, formatKey, type EnvironmentConfig } from "./config";
@@ -151,8 +151,8 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
         allowedSubnetIds: settings.keyVaultPublicNetworkAccess ? [net.nodeSubnetId] : [],
         // Without public access, the cluster reaches the vault through a private endpoint in its VNet.
         privateEndpoint: settings.keyVaultPublicNetworkAccess ? undefined : { subnetId: net.nodeSubnetId, vnetId: net.vnetId },
-        // Key Vault values come from stack config: secrets from here on, whether or not they were set with --secret.
-        secrets: secretValues(kv.secrets),
+        // The component makes every value a Pulumi secret, whether or not it was set with --secret.
+        secrets: kv.secrets,
         readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
         protect: prod,
         tags,
