@@ -5,7 +5,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { cidrRange, cidrsOverlap, isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { addressAt, cidrsOverlap, isCanonicalCidr, prefixLength } from "./cidr";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { choiceProblems } from "./choices";
 import { rfc1123Label } from "./names";
@@ -157,8 +157,7 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
 
 /** The cluster DNS service address: the tenth address of the service range, as AKS suggests. */
 export function dnsServiceIp(servicesCidr: string): string {
-    const n = cidrRange(servicesCidr).first + 10;
-    return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
+    return addressAt(servicesCidr, 10);
 }
 
 export interface KubeloginKubeconfigArgs {

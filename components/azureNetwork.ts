@@ -1,8 +1,7 @@
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrContains } from "../stacks/config/azure";
-import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { cidrContains, isCanonicalCidr, prefixLength } from "./cidr";
 
 export interface AzureNetworkArgs {
     /** Azure region, e.g. westeurope. */

@@ -1,7 +1,7 @@
 import * as compute from "@pulumi/gcp/compute";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
-import { isCanonicalCidr } from "../stacks/config/common";
+import { isCanonicalCidr } from "./cidr";
 import { gkeRangeProblems } from "./gcpRules";
 
 export interface GcpNetworkArgs {

@@ -4,7 +4,7 @@
  * and the stack config schema.
  */
 import { createHash } from "node:crypto";
-import { cidrRange, cidrsOverlap, isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { cidrContains, cidrsOverlap, isCanonicalCidr, prefixLength } from "./cidr";
 
 /** The address ranges of a VPC-native GKE cluster. */
 export interface GkeRanges {
@@ -29,11 +29,7 @@ const rfc1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /** True when the block lies inside one of the RFC 1918 private ranges. */
 export function isRfc1918(block: string): boolean {
-    const r = cidrRange(block);
-    return rfc1918.some((p) => {
-        const range = cidrRange(p);
-        return r.first >= range.first && r.last <= range.last;
-    });
+    return rfc1918.some((range) => cidrContains(range, block));
 }
 
 /**

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn, type DependsOn } from "./dependsOn";
 import { stringify } from "yaml";
-import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { isCanonicalCidr, prefixLength } from "./cidr";
 import { gkeMasterPrefix, isProjectId, isRfc1918, minAuthorizedNetworkPrefix, serviceAccountIdFor, workloadIdentityPool } from "./gcpRules";
 
 /** A network allowed to reach the control plane. */

@@ -3,8 +3,8 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as pulumi from "@pulumi/pulumi";
-import { keyVaultNamePattern, keyVaultNameRule } from "../stacks/config/azure";
-import { isCanonicalCidr, prefixLength } from "../stacks/config/common";
+import { keyVaultNamePattern, keyVaultNameRule, keyVaultObjectNamePattern, keyVaultObjectNameRule } from "./azureRules";
+import { cidrProblem, isWholeInternet } from "./cidr";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { rfc1123Label } from "./names";
 
@@ -66,14 +66,16 @@ export function validateKeyVaultArgs(args: KeyVaultArgs): string[] {
     const retention = args.softDeleteRetentionDays ?? 90;
     if (!Number.isInteger(retention) || retention < 7 || retention > 90) problems.push(`softDeleteRetentionDays ${retention} must be an integer from 7 to 90`);
     for (const range of args.allowedIpRanges ?? []) {
-        if (!isCanonicalCidr(range)) problems.push(`allowedIpRanges entry "${range}" must be an IPv4 CIDR with zero host bits`);
-        else if (prefixLength(range) === 0) problems.push(`allowedIpRanges entry "${range}" would open the vault to the whole internet`);
+        // Key Vault network rules take IPv4 addresses and ranges only.
+        const problem = cidrProblem(range);
+        if (problem) problems.push(`allowedIpRanges entry "${range}" ${problem}`);
+        else if (isWholeInternet(range)) problems.push(`allowedIpRanges entry "${range}" would open the vault to the whole internet`);
     }
     if (!args.publicNetworkAccess && (args.allowedIpRanges ?? []).length > 0) {
         problems.push("allowedIpRanges has no effect with publicNetworkAccess off; remove them or turn public access on");
     }
     for (const name of Object.keys(args.secrets ?? {})) {
-        if (!/^[a-zA-Z0-9-]{1,127}$/.test(name)) problems.push(`secrets key "${name}" must be 1-127 letters, digits and hyphens`);
+        if (!keyVaultObjectNamePattern.test(name)) problems.push(`secrets key "${name}" ${keyVaultObjectNameRule}`);
     }
     const readers = new Set<string>();
     for (const reader of args.readers ?? []) {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { planCli } from "../offline/cli/plan";
 import { readStackFile } from "../offline/stackFile";
-import { ConfigError, environmentSchema, formatKey, ipv4ToNumber, isCanonicalCidr, objectKeysAt, parseEnvironmentConfig } from "../stacks/config";
+import { ConfigError, environmentSchema, formatKey, isCanonicalCidr, objectKeysAt, parseEnvironmentConfig } from "../stacks/config";
 
 // Property-based robustness of the stack config: every malformed config (a valid stack with one
 // thing broken) is refused with a ConfigError that names the broken key, at the parse level and
@@ -160,6 +160,11 @@ function misspelledKey(base: Base): fc.Arbitrary<Malformed> {
 }
 
 const cidrPattern = /^\d+\.\d+\.\d+\.\d+\/\d+$/;
+
+// Test-data arithmetic only: the product's CIDR rules go through ipaddr.js (components/cidr.ts).
+function ipv4ToNumber(address: string): number {
+    return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
 
 function numberToIpv4(n: number): string {
     return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");

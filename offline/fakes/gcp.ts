@@ -1,5 +1,5 @@
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
-import { cidrRange } from "../../stacks/config/common";
+import { addressAt } from "../../components/cidr";
 import { fakeCall, fakeOutputs, stableGuid, stableHex, stableTestNetIp } from "../fakeOutputs";
 
 // Google Cloud: what the provider computes for the network, GKE, IAM and fleet resources trustmesh
@@ -27,8 +27,7 @@ export function stableDigits(length: number, ...parts: string[]): string {
 
 /** The n-th address of a CIDR block (n = 1 is the first host). */
 function addressIn(block: string, n: number): string {
-    const value = cidrRange(block).first + n;
-    return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join(".");
+    return addressAt(block, n);
 }
 
 /**

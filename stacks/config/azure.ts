@@ -1,17 +1,14 @@
 import { z } from "zod";
-import { cidr, cidrRange, dnsLabel, isCanonicalCidr, prefixLength, refineDisjointCidrs, restrictedCidr, type EnvironmentTier } from "./common";
+import { keyVaultNamePattern, keyVaultNameRule, keyVaultObjectNamePattern, keyVaultObjectNameRule } from "../../components/azureRules";
+import { cidr, cidrContains, dnsLabel, isCanonicalCidr, prefixLength, refineDisjointCidrs, restrictedCidr, type EnvironmentTier } from "./common";
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID such as 00000000-0000-0000-0000-000000000000");
 
-/**
- * Azure's Key Vault name rule: 3-24 characters, letters, digits and hyphens, starting with a letter,
- * ending with a letter or digit, no two hyphens in a row. Shared with the KeyVault component.
- */
-export const keyVaultNamePattern = /^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
-export const keyVaultNameRule = "must be 3-24 letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'";
+// Azure's Key Vault name rule lives with the KeyVault component (components/azureRules.ts).
+export { keyVaultNamePattern, keyVaultNameRule } from "../../components/azureRules";
 
 /** A Key Vault object name (secret, certificate or key): 1-127 letters, digits and hyphens. */
-export const keyVaultObjectName = z.string().regex(/^[a-zA-Z0-9-]{1,127}$/, "must be 1-127 letters, digits and hyphens");
+export const keyVaultObjectName = z.string().regex(keyVaultObjectNamePattern, keyVaultObjectNameRule);
 
 export const aksNodePoolSchema = z
     .strictObject({
@@ -132,13 +129,6 @@ export const azureSchema = z
 
 export type AzureConfig = z.infer<typeof azureSchema>;
 export type AksNodePoolConfig = z.infer<typeof aksNodePoolSchema>;
-
-/** True when `inner` lies entirely inside `outer`. */
-export function cidrContains(outer: string, inner: string): boolean {
-    const o = cidrRange(outer);
-    const i = cidrRange(inner);
-    return o.first <= i.first && i.last <= o.last;
-}
 
 /** Node pools used when the stack lists none: a small tainted system pool and an autoscaled user pool. */
 export const defaultAksNodePools: AksNodePoolConfig[] = [

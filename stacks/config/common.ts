@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { isIPv4 } from "node:net";
+import { cidrsOverlap, isCanonicalCidr, prefixLength } from "../../components/cidr";
 import { dnsNamePattern, rfc1123Label } from "../../components/names";
+
+// The CIDR rules live with the components (components/cidr.ts); re-exported for the config modules.
+export { cidrContains, cidrsOverlap, isCanonicalCidr, prefixLength } from "../../components/cidr";
 
 /** The environment tiers. `prod` refuses the weakest settings; `dev` is allowed to be small and public. */
 export const environmentTiers = ["dev", "staging", "prod"] as const;
@@ -11,7 +14,7 @@ export const clusterNames = ["gke", "aks"] as const;
 export type ClusterName = (typeof clusterNames)[number];
 
 /** An IPv4 CIDR block such as `10.0.0.0/16`; the host bits must be zero. */
-export const cidr = z.string().refine(isCanonicalCidr, {
+export const cidr = z.string().refine((value) => isCanonicalCidr(value), {
     message: "must be an IPv4 CIDR with zero host bits, e.g. 10.0.0.0/16",
 });
 
@@ -31,41 +34,6 @@ export const dnsName = z
     .string()
     .max(253)
     .regex(dnsNamePattern, "must be a lowercase fully qualified DNS name such as app.example.com");
-
-export function prefixLength(block: string): number {
-    return Number(block.split("/")[1]);
-}
-
-export function isCanonicalCidr(block: string): boolean {
-    const [address, prefix, ...rest] = block.split("/");
-    if (rest.length > 0 || address === undefined || prefix === undefined || !isIPv4(address)) {
-        return false;
-    }
-    if (!/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) {
-        return false;
-    }
-    const bits = Number(prefix);
-    const hostMask = bits === 32 ? 0 : 0xffffffff >>> bits;
-    return (ipv4ToNumber(address) & hostMask) === 0;
-}
-
-export function ipv4ToNumber(address: string): number {
-    return address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-/** The first and last address of a CIDR block, as 32-bit numbers. */
-export function cidrRange(block: string): { first: number; last: number } {
-    const [address, prefix] = block.split("/") as [string, string];
-    const size = 2 ** (32 - Number(prefix));
-    const first = ipv4ToNumber(address);
-    return { first, last: first + size - 1 };
-}
-
-export function cidrsOverlap(a: string, b: string): boolean {
-    const ra = cidrRange(a);
-    const rb = cidrRange(b);
-    return ra.first <= rb.last && rb.first <= ra.last;
-}
 
 /**
  * Adds an issue for every pair of named CIDRs that overlap. Used by the network sections, where pod,
