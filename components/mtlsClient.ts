@@ -218,7 +218,10 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
             metadata: { name: names.remoteDestinationRule, namespace: gatewayNamespace, labels },
             spec: {
                 host: args.host,
-                // Only the egress gateway originates; it alone can read the client credential.
+                // Only the egress gateway originates; it alone can read the client credential. The
+                // selector says so to Istio (sidecars cannot read credentialName), exportTo keeps the
+                // rule out of other namespaces' configuration.
+                workloadSelector: { matchLabels: { ...istioNames.egressSelector } },
                 exportTo: ["."],
                 trafficPolicy: {
                     loadBalancer: { simple: "ROUND_ROBIN" },

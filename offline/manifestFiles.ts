@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { kubernetesTypeToken } from "../policy/kubernetes";
 import type { PolicySubject } from "./policyRunner";
+import { isClusterScoped } from "./resourceScope";
 
 /** A YAML file that cannot be read or parsed; the message names the file and line. */
 export class ManifestFileError extends Error {
@@ -18,6 +19,16 @@ export interface FileObject {
     line: number;
     object: Record<string, any>;
     subject: PolicySubject;
+    /** True when the file gave no namespace and the object got the default one, as `kubectl apply` would. */
+    namespaceDefaulted: boolean;
+}
+
+export interface ReadManifestOptions {
+    /**
+     * Namespace for namespaced objects that name none, as `kubectl apply -n <ns>` gives them.
+     * @default - left without a namespace
+     */
+    defaultNamespace?: string;
 }
 
 /** Every .yaml/.yml file under the given files and folders, sorted, so runs are repeatable. */
@@ -44,7 +55,7 @@ export function collectYamlFiles(inputs: string[]): string[] {
 }
 
 /** Reads multi-document YAML into policy subjects of type `kubernetes:<apiVersion>:<kind>`; `kind: List` is expanded. */
-export function readManifestFile(file: string): FileObject[] {
+export function readManifestFile(file: string, options: ReadManifestOptions = {}): FileObject[] {
     let text: string;
     try {
         text = readFileSync(file, "utf8");
@@ -76,13 +87,17 @@ export function readManifestFile(file: string): FileObject[] {
                 throw new ManifestFileError(`${file}:${line}: document ${docIndex + 1} has no apiVersion and kind`);
             }
             const name = String(item.metadata?.name ?? `<unnamed-${docIndex}-${itemIndex}>`);
-            const namespace = item.metadata?.namespace as string | undefined;
+            const given = item.metadata?.namespace as string | undefined;
+            const namespaceDefaulted = !given && options.defaultNamespace !== undefined && !isClusterScoped(item.apiVersion, item.kind);
+            const object = namespaceDefaulted ? { ...item, metadata: { ...item.metadata, namespace: options.defaultNamespace } } : item;
+            const namespace = object.metadata?.namespace as string | undefined;
             const type = kubernetesTypeToken(item.apiVersion, item.kind);
             objects.push({
                 file,
                 line,
-                object: item,
-                subject: { urn: `${file}#${docIndex}.${itemIndex}:${item.kind}/${namespace ? `${namespace}/` : ""}${name}`, type, name, props: item },
+                object,
+                subject: { urn: `${file}#${docIndex}.${itemIndex}:${item.kind}/${namespace ? `${namespace}/` : ""}${name}`, type, name, props: object },
+                namespaceDefaulted,
             });
         });
     });

@@ -172,9 +172,25 @@ export function dnsNameCovers(dnsName: string, host: string): boolean {
     return false;
 }
 
-/** Every route destination of a VirtualService (http, tls, tcp). */
+/** Every destination of a VirtualService: routes (http, tls, tcp) and HTTP mirrors (`mirror`, `mirrors[]`). */
 function destinations(spec: Record<string, any>): Record<string, any>[] {
-    return ["http", "tls", "tcp"].flatMap((proto) => arr(spec[proto]).flatMap((route) => arr(obj(route).route).map((d) => obj(obj(d).destination))));
+    const routed = ["http", "tls", "tcp"].flatMap((proto) => arr(spec[proto]).flatMap((route) => arr(obj(route).route).map((d) => obj(obj(d).destination))));
+    const mirrored = arr(spec.http).flatMap((route) => [
+        ...(obj(route).mirror ? [obj(route.mirror)] : []),
+        ...arr(obj(route).mirrors).map((m) => obj(obj(m).destination)),
+    ]);
+    return [...routed, ...mirrored];
+}
+
+/**
+ * Whether an object exported with `exportTo` is visible from a namespace, as Istio decides it: no
+ * exportTo (or `*`) is every namespace, `.` the object's own, `~` none, anything else a namespace name.
+ */
+export function visibleFrom(exportTo: unknown, ownNamespace: string | undefined, namespace: string | undefined): boolean {
+    const targets = arr(exportTo).filter((t): t is string => typeof t === "string");
+    if (targets.length === 0 || targets.includes("*")) return true;
+    if (targets.includes("~")) return false;
+    return (targets.includes(".") && ownNamespace === namespace) || (namespace !== undefined && targets.includes(namespace));
 }
 
 export const virtualServiceGateways: TrustmeshStackPolicy = {
@@ -202,26 +218,26 @@ export const destinationRuleSubsets: TrustmeshStackPolicy = {
     name: "mesh-destination-rule-subsets-exist",
     domain: "mesh",
     severity: "high",
-    description: "Checks that every subset a VirtualService routes to is defined by a DestinationRule for that host.",
+    description: "Checks that every subset a VirtualService routes or mirrors to is defined by a DestinationRule for that host that is exported to the VirtualService's namespace.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const rules = objectsOf(args.resources, (t) => kind(t, "DestinationRule"));
         if (rules.some((r) => !r.namespace)) return;
-        const subsets = new Map<string, Set<string>>();
+        const rulesByHost = new Map<string, Obj[]>();
         for (const rule of rules) {
             if (typeof rule.spec.host !== "string") continue;
-            const host = `${clusterOf(rule.r)}|${fqdn(rule.spec.host, rule.namespace)}`;
-            const set = subsets.get(host) ?? new Set<string>();
-            for (const s of arr(rule.spec.subsets)) if (typeof obj(s).name === "string") set.add(s.name);
-            subsets.set(host, set);
+            const key = `${clusterOf(rule.r)}|${fqdn(rule.spec.host, rule.namespace)}`;
+            rulesByHost.set(key, [...(rulesByHost.get(key) ?? []), rule]);
         }
+        // Subsets a VirtualService can use: those of the rules for its host that are exported to its namespace.
+        const subsetsSeenFrom = (cluster: string, host: string, namespace: string) =>
+            (rulesByHost.get(`${cluster}|${host}`) ?? []).filter((rule) => visibleFrom(rule.spec.exportTo, rule.namespace, namespace)).flatMap((rule) => arr(rule.spec.subsets).map((s) => obj(s).name));
         for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
             if (!vs.namespace) continue;
             for (const d of destinations(vs.spec)) {
                 if (typeof d.subset !== "string" || typeof d.host !== "string") continue;
-                const host = `${clusterOf(vs.r)}|${fqdn(d.host, vs.namespace)}`;
-                if (!subsets.get(host)?.has(d.subset)) {
-                    reportViolation(`VirtualService "${vs.name}" routes to subset ${d.subset} of ${d.host}, which no DestinationRule defines; add it to the host's DestinationRule spec.subsets.`, vs.r.urn);
+                if (!subsetsSeenFrom(clusterOf(vs.r), fqdn(d.host, vs.namespace), vs.namespace).includes(d.subset)) {
+                    reportViolation(`VirtualService "${vs.name}" sends to subset ${d.subset} of ${d.host}, which no DestinationRule exported to namespace ${vs.namespace} defines; add it to the host's DestinationRule spec.subsets (and check its exportTo).`, vs.r.urn);
                 }
             }
         }
@@ -232,23 +248,19 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
     name: "mesh-service-entry-ports-agree",
     domain: "mesh",
     severity: "medium",
-    description: "Checks that a VirtualService routing to a ServiceEntry host uses a port the ServiceEntry declares.",
+    description: "Checks that a VirtualService routing or mirroring to a ServiceEntry host (exported to its namespace) uses a port the ServiceEntry declares.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const ports = new Map<string, Set<number>>();
-        for (const se of objectsOf(args.resources, (t) => kind(t, "ServiceEntry"))) {
-            const numbers = arr(se.spec.ports).map((p) => obj(p).number).filter((n): n is number => typeof n === "number");
-            for (const host of arr(se.spec.hosts)) {
-                if (typeof host !== "string") continue;
-                const key = `${clusterOf(se.r)}|${host}`;
-                const set = ports.get(key) ?? new Set<number>();
-                numbers.forEach((n) => set.add(n));
-                ports.set(key, set);
-            }
-        }
+        const entries = objectsOf(args.resources, (t) => kind(t, "ServiceEntry"));
+        // Ports the ServiceEntries exported to a namespace declare for a host; undefined when none names it.
+        const portsFor = (cluster: string, host: string, namespace: string | undefined): Set<number> | undefined => {
+            const matching = entries.filter((se) => clusterOf(se.r) === cluster && visibleFrom(se.spec.exportTo, se.namespace, namespace) && arr(se.spec.hosts).includes(host));
+            if (matching.length === 0) return undefined;
+            return new Set(matching.flatMap((se) => arr(se.spec.ports).map((p) => obj(p).number).filter((n): n is number => typeof n === "number")));
+        };
         for (const vs of objectsOf(args.resources, (t) => kind(t, "VirtualService"))) {
             for (const d of destinations(vs.spec)) {
-                const declared = typeof d.host === "string" ? ports.get(`${clusterOf(vs.r)}|${d.host}`) : undefined;
+                const declared = typeof d.host === "string" ? portsFor(clusterOf(vs.r), d.host, vs.namespace) : undefined;
                 const port = obj(d.port).number;
                 if (declared && declared.size > 0 && typeof port === "number" && !declared.has(port)) {
                     reportViolation(`VirtualService "${vs.name}" routes to ${d.host}:${port}, but its ServiceEntry declares ports ${[...declared].join(", ")}; align the two.`, vs.r.urn);
@@ -257,7 +269,7 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
             const meshBound = arr(vs.spec.gateways).length === 0 || arr(vs.spec.gateways).includes("mesh");
             if (!meshBound) continue;
             for (const host of arr(vs.spec.hosts)) {
-                const declared = typeof host === "string" ? ports.get(`${clusterOf(vs.r)}|${host}`) : undefined;
+                const declared = typeof host === "string" ? portsFor(clusterOf(vs.r), host, vs.namespace) : undefined;
                 if (!declared || declared.size === 0) continue;
                 for (const proto of ["http", "tls", "tcp"]) {
                     for (const route of arr(vs.spec[proto])) {
@@ -324,24 +336,37 @@ export const gatewaySelector: TrustmeshStackPolicy = {
     },
 };
 
+/** Istio's root (config) namespace: configuration there applies mesh-wide. */
+const istioRootNamespace = "istio-system";
+
+/** Namespaces of the installed gateways (same cluster) whose labels match a selector. */
+function namespacesSelected(installs: ReturnType<typeof installedGateways>, cluster: string, selector: Record<string, any>): string[] {
+    const entries = Object.entries(selector);
+    if (!installs || entries.length === 0) return [];
+    const matched = installs.filter((i) => i.cluster === cluster && entries.every(([k, v]) => i.labels[k] === v));
+    return [...new Set(matched.map((i) => i.namespace).filter((ns): ns is string => typeof ns === "string"))];
+}
+
 export const credentialNameResolves: TrustmeshStackPolicy = {
     name: "mesh-credential-name-resolves",
     domain: "mesh",
     severity: "high",
-    description: "Checks that every credentialName names a Certificate's Secret (or a Secret) in the gateway's namespace, and that the Certificate's DNS names contain the Gateway server's hosts.",
+    description:
+        "Checks that every credentialName names a Certificate's Secret (or a Secret) in the namespace of the proxy that reads it (a Gateway's: the gateway workloads its selector matches; a DestinationRule's: the workloads its workloadSelector matches, else its own), and that the Certificate's DNS names contain the Gateway server's hosts.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const certificates = objectsOf(args.resources, (t) => isKind(t, "cert-manager.io", "Certificate"));
         const secrets = objectsOf(args.resources, (t) => isKind(t, "core", "Secret"));
         if ([...certificates, ...secrets].some((c) => !c.namespace)) return;
+        const installs = installedGateways(args.resources);
         const certFor = (cluster: string, ns: string, secretName: string) => certificates.find((c) => clusterOf(c.r) === cluster && c.namespace === ns && c.spec.secretName === secretName);
         const secretIn = (cluster: string, ns: string, name: string) => secrets.some((s) => clusterOf(s.r) === cluster && s.namespace === ns && s.name === name);
-        const judge = (owner: Obj, credentialName: string, hosts: string[], where: string) => {
-            const ns = owner.namespace!;
-            const cert = certFor(clusterOf(owner.r), ns, credentialName);
+        const judge = (owner: Obj, readerNamespace: string, credentialName: string, hosts: string[], where: string) => {
+            const cluster = clusterOf(owner.r);
+            const cert = certFor(cluster, readerNamespace, credentialName);
             if (!cert) {
-                if (!secretIn(clusterOf(owner.r), ns, credentialName)) {
-                    reportViolation(`${where} uses credentialName ${credentialName}, but no Certificate writes that Secret in namespace ${ns}; issue one there (the proxy reads the Secret from its own namespace).`, owner.r.urn);
+                if (!secretIn(cluster, readerNamespace, credentialName)) {
+                    reportViolation(`${where} uses credentialName ${credentialName}, but no Certificate writes that Secret in namespace ${readerNamespace}, where the proxy that reads it runs; issue it there.`, owner.r.urn);
                 }
                 return;
             }
@@ -352,18 +377,25 @@ export const credentialNameResolves: TrustmeshStackPolicy = {
             }
         };
         for (const gw of objectsOf(args.resources, (t) => kind(t, "Gateway"))) {
-            if (!gw.namespace) continue;
+            if (isUnknownField(gw.spec, "selector")) continue;
+            // Istio reads a Gateway's credentials from the namespace of the gateway workload it selects,
+            // wherever the Gateway object lives; with no matching install visible there is nothing to judge.
+            const readers = namespacesSelected(installs, clusterOf(gw.r), obj(gw.spec.selector));
             arr(gw.spec.servers).forEach((s, i) => {
                 const tls = obj(obj(s).tls);
                 if (typeof tls.credentialName !== "string" || tls.credentialName === "") return;
                 const hosts = arr(s.hosts).filter((h): h is string => typeof h === "string").map((h) => (h.includes("/") ? h.slice(h.indexOf("/") + 1) : h));
-                judge(gw, tls.credentialName, hosts, `Gateway "${gw.name}" spec.servers[${i}]`);
+                for (const ns of readers) judge(gw, ns, tls.credentialName, hosts, `Gateway "${gw.name}" spec.servers[${i}]`);
             });
         }
         for (const dr of objectsOf(args.resources, (t) => kind(t, "DestinationRule"))) {
-            if (!dr.namespace) continue;
+            const selector = obj(obj(dr.spec.workloadSelector).matchLabels);
+            // A workloadSelector reaches only the rule's own namespace (any namespace from the root namespace).
+            const selected = namespacesSelected(installs, clusterOf(dr.r), selector).filter((ns) => ns === dr.namespace || dr.namespace === istioRootNamespace);
+            const readers = Object.keys(selector).length > 0 ? selected : dr.namespace ? [dr.namespace] : [];
             for (const { where, tls } of destinationRuleTls(dr.spec)) {
-                if (typeof tls.credentialName === "string" && tls.credentialName !== "") judge(dr, tls.credentialName, [], `DestinationRule "${dr.name}" ${where}`);
+                if (typeof tls.credentialName !== "string" || tls.credentialName === "") continue;
+                for (const ns of readers) judge(dr, ns, tls.credentialName, [], `DestinationRule "${dr.name}" ${where}`);
             }
         }
     },

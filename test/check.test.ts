@@ -1,8 +1,10 @@
 import { strict as assert } from "node:assert";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
 import { checkCli } from "../offline/cli/check";
+import { isClusterScoped } from "../offline/resourceScope";
 import { captureOutput } from "./helpers/stacks";
 
 const fixtures = path.join(__dirname, "fixtures", "check");
@@ -77,6 +79,48 @@ describe("npm run check", () => {
         const result = await check("--allowed-registry", "registry.example.com/", "--allowed-registry", "ghcr.io/", "--", restricted);
         assert.match(result.out, /\[workload-image-registry\] Pod restricted/);
         assert.equal(result.code, 1);
+    });
+
+    describe("objects without metadata.namespace", () => {
+        const noNamespace = path.join(fixtures, "no-namespace", "mesh.yaml");
+        /** The fixture with the namespace written into every namespaced object, as kubectl would store it. */
+        function withNamespace(namespace: string): string {
+            const docs = parseAllDocuments(readFileSync(noNamespace, "utf8")).map((d) => d.toJS() as Record<string, any>);
+            const explicit = docs.map((o) => (isClusterScoped(o.apiVersion, o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace } }));
+            const file = path.join(mkdtempSync(path.join(tmpdir(), "check-ns-")), "mesh.yaml");
+            writeFileSync(file, explicit.map((o) => JSON.stringify(o)).join("\n---\n"));
+            return file;
+        }
+        async function rows(...argv: string[]) {
+            const json = path.join(mkdtempSync(path.join(tmpdir(), "check-")), "check.json");
+            const result = await check("--json", json, ...argv);
+            const body = JSON.parse(readFileSync(json, "utf8"));
+            return { result, rows: body.violations.map((v: any) => ({ ...v, file: undefined })).sort((a: any, b: any) => `${a.policy}${a.name}`.localeCompare(`${b.policy}${b.name}`)) };
+        }
+
+        it("get the namespace kubectl would give them: the same results as with namespace: default written in", async () => {
+            const implicit = await rows(noNamespace);
+            const explicit = await rows(withNamespace("default"));
+            assert.deepEqual(implicit.rows, explicit.rows);
+            assert.equal(implicit.result.code, explicit.result.code);
+            // The mesh reference checks now judge them: the VirtualService's missing subset is found.
+            assert.ok(implicit.rows.some((r: any) => r.policy === "mesh-destination-rule-subsets-exist" && r.namespace === "default"));
+            assert.match(implicit.result.out, /5 namespaced objects named no namespace and were checked in namespace default/);
+        });
+
+        it("take the namespace given with --namespace, and cluster-scoped kinds stay without one", async () => {
+            const implicit = await rows("--namespace", "apps", noNamespace);
+            assert.deepEqual(implicit.rows, (await rows(withNamespace("apps"))).rows);
+            assert.ok(implicit.rows.every((r: any) => r.namespace === "apps"));
+            assert.ok(isClusterScoped("cert-manager.io/v1", "ClusterIssuer") && isClusterScoped("v1", "Namespace") && !isClusterScoped("networking.istio.io/v1", "Gateway"));
+            assert.match(implicit.result.out, /checked in namespace apps/);
+        });
+
+        it("refuses a --namespace that is not a namespace name", async () => {
+            const result = await check("--namespace", "Not_A_Namespace", noNamespace);
+            assert.equal(result.code, 2);
+            assert.match(result.err, /--namespace "Not_A_Namespace"/);
+        });
     });
 
     it("lists every policy of the pack with --list-policies", async () => {

@@ -151,6 +151,9 @@ function assertLinksAgree(config: EnvironmentConfig, manifests: Manifest[]): voi
         // DestinationRule to the host: MUTUAL with the client credential, SNI and the server cert's name checked.
         assert.equal(originate.spec.host, link.host);
         assert.deepEqual(originate.spec.exportTo, ["."]);
+        // Only the egress gateway can read credentialName: the rule selects it (istioctl analyze otherwise
+        // reads the rule as one sidecars apply without verifying the server).
+        assert.deepEqual(originate.spec.workloadSelector, { matchLabels: { istio: "egressgateway" } });
         assert.deepEqual(originate.spec.trafficPolicy.portLevelSettings, [
             { port: { number: link.linkPort }, tls: { mode: "MUTUAL", credentialName: clientCert.spec.secretName, sni: link.host, subjectAltNames: serverCert.spec.dnsNames } },
         ]);

@@ -4,6 +4,7 @@ import { policySchema } from "../../stacks/config/policy";
 import { packEnforcement } from "../packConfig";
 import { effectiveLevel, runPolicies } from "../policyRunner";
 import { collectYamlFiles, ManifestFileError, readManifestFile, type FileObject } from "../manifestFiles";
+import { rfc1123Label } from "../../components/names";
 import { ExitCode, violationLines, writeJsonFile } from "./output";
 
 interface CheckCliOptions {
@@ -11,6 +12,7 @@ interface CheckCliOptions {
     environment: "dev" | "staging" | "prod";
     allowedRegistry?: string[];
     listPolicies?: boolean;
+    namespace: string;
 }
 
 /** `npm run check -- [--json <file>] <yaml files or folders...>`: returns the exit code. */
@@ -21,6 +23,7 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         .option("--json <file>", "also write the result as JSON to this file")
         .addOption(new Option("--environment <tier>", "environment the policies judge by").choices(["dev", "staging", "prod"]).default("prod"))
         .option("--allowed-registry <prefix...>", "image registries allowed (prefix match), repeatable (default: the stack schema's default list)")
+        .option("-n, --namespace <ns>", "namespace for namespaced objects that name none, as `kubectl apply -n` gives them", "default")
         .option("--list-policies", "print every policy in the pack and exit")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
@@ -50,6 +53,10 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         if (options.json) writeJsonFile(options.json, { policies: catalogue, domains });
         return ExitCode.clean;
     }
+    if (!rfc1123Label.test(options.namespace)) {
+        err(`check: --namespace "${options.namespace}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`);
+        return ExitCode.usage;
+    }
     if (paths.length === 0) {
         err("check: give at least one YAML file or folder (see --help)");
         return ExitCode.usage;
@@ -57,7 +64,7 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
 
     let objects: FileObject[];
     try {
-        objects = collectYamlFiles(paths).flatMap((file) => readManifestFile(file));
+        objects = collectYamlFiles(paths).flatMap((file) => readManifestFile(file, { defaultNamespace: options.namespace }));
     } catch (error) {
         if (error instanceof ManifestFileError) {
             err(`check: ${error.message}`);
@@ -89,6 +96,8 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         };
     });
     log(`checked ${objects.length} objects from ${new Set(objects.map((o) => o.file)).size} files against ${allPolicies.length} policies (${options.environment})`);
+    const defaulted = objects.filter((o) => o.namespaceDefaulted).length;
+    if (defaulted > 0) log(`${defaulted} namespaced objects named no namespace and were checked in namespace ${options.namespace} (as kubectl apply would; change with --namespace)`);
     const lines = violationLines(violations, (v) => {
         const source = byUrn.get(v.urn);
         return source ? `${source.object.kind} ${source.subject.name} (${source.file}:${source.line})` : "stack";

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { dnsNameCovers, fqdn } from "../../policy/mesh";
+import { dnsNameCovers, fqdn, visibleFrom } from "../../policy/mesh";
 import { nullSafety, policyTable, subject, violationsOf } from "./harness";
 
 const GW = "kubernetes:networking.istio.io/v1:Gateway";
@@ -51,8 +51,8 @@ describe("policy: mesh (Istio)", () => {
         { policy: "mesh-cross-cluster-gateway-mutual", path: "spec.servers.0.tls.mode", value: "SIMPLE" },
         { policy: "mesh-gateway-https-redirect", path: "spec.servers.0", value: { hosts: ["web.example.com"], port: { number: 80, name: "http", protocol: "HTTP" } } },
         { policy: "mesh-gateway-selector-matches", path: "spec.selector.istio", value: "eastwestgateway", others: [gatewayRelease] },
-        { policy: "mesh-credential-name-resolves", path: "spec.servers.0.hosts.0", value: "other.example.com", others: [serverCert] },
-        { policy: "mesh-credential-name-resolves", path: "metadata.namespace", value: "istio-ingress", others: [serverCert] },
+        { policy: "mesh-credential-name-resolves", path: "spec.servers.0.hosts.0", value: "other.example.com", others: [serverCert, gatewayRelease] },
+        { policy: "mesh-credential-name-resolves", path: "spec.servers.0.tls.credentialName", value: "elsewhere", others: [serverCert, gatewayRelease] },
     ]);
     policyTable(VS, virtualService, [
         { policy: "mesh-virtual-service-gateways-exist", path: "spec.gateways.0", value: "istio-system/missing", others: [subject(GW, ingressGateway)] },
@@ -94,6 +94,54 @@ describe("policy: mesh (Istio)", () => {
         assert.equal(fqdn(host, "db"), host);
         assert.ok(dnsNameCovers("*.mesh.prod.example.com", host));
         assert.ok(!dnsNameCovers("*.prod.example.com", host));
+    });
+
+    it("reads a Gateway's credential from the namespace of the gateway workload it selects, not the Gateway's", () => {
+        const inApps = subject(GW, { ...ingressGateway, metadata: { name: "mysql-ingress", namespace: "apps" } });
+        assert.deepEqual(violationsOf("mesh-credential-name-resolves", [inApps, serverCert, gatewayRelease]), [], "certificate beside the gateway workload in istio-system");
+        const certBesideObject = subject(CERT, { ...serverCert.props, metadata: { name: "mysql-server", namespace: "apps" } });
+        const found = violationsOf("mesh-credential-name-resolves", [inApps, certBesideObject, gatewayRelease]);
+        assert.equal(found.length, 1);
+        assert.match(found[0]!.message, /namespace istio-system, where the proxy that reads it runs/);
+        assert.deepEqual(violationsOf("mesh-credential-name-resolves", [inApps, certBesideObject]), [], "no gateway install visible: nothing to judge");
+    });
+
+    it("reads a DestinationRule's credential in the namespace of the workloads its workloadSelector picks", () => {
+        const egressRelease = subject(RELEASE, { name: "istio-egressgateway", chart: "gateway", namespace: "istio-system", values: {} });
+        const selected = { ...originate, spec: { ...originate.spec, workloadSelector: { matchLabels: { istio: "egressgateway" } }, exportTo: ["."] } };
+        assert.deepEqual(violationsOf("mesh-credential-name-resolves", [subject(DR, selected), clientCert, egressRelease]), []);
+        const clientCertElsewhere = subject(CERT, { ...clientCert.props, metadata: { name: "mysql-client", namespace: "apps" } });
+        assert.equal(violationsOf("mesh-credential-name-resolves", [subject(DR, selected), clientCertElsewhere, egressRelease]).length, 1);
+    });
+
+    it("checks the subsets of mirror and mirrors destinations like route destinations", () => {
+        const http = (route: Record<string, unknown>) => subject(VS, { metadata: { name: "web", namespace: "mysql" }, spec: { hosts: ["mysql"], http: [{ route: [{ destination: { host: "mysql", subset: "v1" } }], ...route }] } });
+        assert.deepEqual(violationsOf("mesh-destination-rule-subsets-exist", [http({ mirror: { host: "mysql", subset: "v1" } }), mysqlRule]), []);
+        assert.match(violationsOf("mesh-destination-rule-subsets-exist", [http({ mirror: { host: "mysql", subset: "shadow" } }), mysqlRule])[0]?.message ?? "", /subset shadow of mysql/);
+        assert.equal(violationsOf("mesh-destination-rule-subsets-exist", [http({ mirrors: [{ destination: { host: "mysql", subset: "canary" } }] }), mysqlRule]).length, 1);
+    });
+
+    it("sees a DestinationRule's subsets only from the namespaces it is exported to", () => {
+        const exported = (exportTo: string[]) => subject(DR, { ...mysqlRule.props, spec: { ...mysqlRule.props.spec, exportTo } });
+        assert.equal(violationsOf("mesh-destination-rule-subsets-exist", [subject(VS, virtualService), exported(["."])]).length, 1, "exported to mysql only; the VirtualService is in istio-system");
+        assert.deepEqual(violationsOf("mesh-destination-rule-subsets-exist", [subject(VS, virtualService), exported(["istio-system"])]), []);
+        assert.deepEqual(violationsOf("mesh-destination-rule-subsets-exist", [subject(VS, virtualService), exported(["*"])]), []);
+    });
+
+    it("compares ports only with ServiceEntries exported to the VirtualService's namespace", () => {
+        const hidden = subject(SE, { ...serviceEntry.props, metadata: { name: "mysql-remote", namespace: "other" }, spec: { ...serviceEntry.props.spec, exportTo: ["."] } });
+        const wrongPort = { ...egressVs, spec: { ...egressVs.spec, tcp: [{ match: [{ gateways: ["mesh"], port: 3306 }], route: [{ destination: { host, port: { number: 443 } } }] }] } };
+        assert.deepEqual(violationsOf("mesh-service-entry-ports-agree", [subject(VS, wrongPort), hidden]), []);
+        assert.equal(violationsOf("mesh-service-entry-ports-agree", [subject(VS, wrongPort), serviceEntry]).length, 1);
+    });
+
+    it("applies exportTo as Istio does", () => {
+        assert.ok(visibleFrom(undefined, "a", "b"));
+        assert.ok(visibleFrom(["*"], "a", "b"));
+        assert.ok(visibleFrom(["."], "a", "a"));
+        assert.ok(!visibleFrom(["."], "a", "b"));
+        assert.ok(visibleFrom(["b"], "a", "b"));
+        assert.ok(!visibleFrom(["~"], "a", "a"));
     });
 
     it("skips the PeerAuthentication rule outside prod", () => {
