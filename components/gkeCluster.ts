@@ -46,6 +46,12 @@ export interface GkeClusterArgs {
     authorizedNetworks?: GkeAuthorizedNetwork[];
     /** Reach the control plane only on its private endpoint. @default true */
     privateEndpoint?: boolean;
+    /**
+     * The DNS-based control-plane endpoint, open to IAM-authenticated traffic from any network: the
+     * kubeconfig and the Kubernetes provider use it, so no API server IP has to be reachable. Off
+     * leaves only the IP endpoints. @default true
+     */
+    dnsEndpoint?: boolean;
     /** Release channel: RAPID, REGULAR or STABLE. @default "STABLE" */
     releaseChannel?: string;
     /** Refuse `pulumi destroy` and deletes of the cluster. @default true */
@@ -109,12 +115,15 @@ export function validateGkeClusterArgs(args: GkeClusterArgs): string[] {
 /**
  * A kubeconfig for a GKE cluster that authenticates with the `gke-gcloud-auth-plugin` exec plugin: the
  * caller's own Google credentials, short-lived tokens, never a client certificate or a static token.
+ * An IP endpoint presents a certificate from the cluster CA; the DNS endpoint (`caCertificate`
+ * undefined) presents one from a public CA, as `gcloud container clusters get-credentials --dns-endpoint` writes it.
  */
-export function gkeKubeconfig(contextName: string, endpoint: string, caCertificate: string): string {
+export function gkeKubeconfig(contextName: string, endpoint: string, caCertificate?: string): string {
+    const cluster = caCertificate === undefined ? { server: `https://${endpoint}` } : { server: `https://${endpoint}`, "certificate-authority-data": caCertificate };
     return stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: contextName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificate } }],
+        clusters: [{ name: contextName, cluster }],
         users: [
             {
                 name: contextName,
@@ -145,8 +154,10 @@ export class GkeCluster extends pulumi.ComponentResource {
     /** The cluster's Kubernetes provider, named after the cluster key. */
     public readonly provider: k8s.Provider;
     public readonly clusterName: pulumi.Output<string>;
-    /** Control plane address (the private one when the private endpoint is on). */
+    /** Control plane IP address (the private one when the private endpoint is on). */
     public readonly endpoint: pulumi.Output<string>;
+    /** The DNS endpoint (`<uid>.<region>.gke.goog`), or "" when it is off. The kubeconfig uses it when on. */
+    public readonly dnsEndpoint: pulumi.Output<string>;
     /** Base64 PEM of the cluster CA. */
     public readonly caCertificate: pulumi.Output<string>;
     /** A kubeconfig using `gke-gcloud-auth-plugin`, as a secret. */
@@ -167,6 +178,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         this.provider = built.provider;
         this.clusterName = built.cluster.name;
         this.endpoint = built.cluster.endpoint;
+        this.dnsEndpoint = built.dnsEndpoint;
         this.caCertificate = built.caCertificate;
         this.kubeconfig = built.kubeconfig;
         this.workloadPool = pulumi.output(built.workloadPool);
@@ -174,6 +186,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,
+            dnsEndpoint: this.dnsEndpoint,
             caCertificate: this.caCertificate,
             kubeconfig: this.kubeconfig,
             workloadPool: this.workloadPool,
@@ -188,6 +201,7 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
     const { project, region } = args;
     const workloadPool = workloadIdentityPool(project);
     const binaryAuthorization = args.binaryAuthorization ?? true;
+    const dnsEndpoint = args.dnsEndpoint ?? true;
 
     // Application-layer encryption fails at create unless GKE's service agent may use the key.
     let kmsGrant: kms.CryptoKeyIAMMember | undefined;
@@ -234,6 +248,13 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
                 enablePrivateEndpoint: args.privateEndpoint ?? true,
                 masterIpv4CidrBlock: args.masterCidr,
             },
+            // The DNS endpoint takes only IAM-authenticated Google identities (container.clusters.connect),
+            // not Kubernetes tokens or certificates: the deployment reaches a private control plane from
+            // any network without an API server IP being exposed. The IP endpoints stay as set above.
+            controlPlaneEndpointsConfig: {
+                dnsEndpointConfig: { allowExternalTraffic: dnsEndpoint, enableK8sTokensViaDns: false, enableK8sCertsViaDns: false },
+                ipEndpointsConfig: { enabled: true },
+            },
             masterAuthorizedNetworksConfig: {
                 cidrBlocks: (args.authorizedNetworks ?? []).map((n) => ({ displayName: n.displayName, cidrBlock: n.cidrBlock })),
                 // Not "any Google Cloud VM": only the networks listed.
@@ -277,11 +298,14 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
 
     const caCertificate = cluster.masterAuth.apply((auth) => auth.clusterCaCertificate ?? "");
     const contextName = `gke_${project}_${region}_${args.clusterName}`;
+    const dnsEndpointAddress = cluster.controlPlaneEndpointsConfig.apply((config) => (dnsEndpoint ? (config?.dnsEndpointConfig?.endpoint ?? "") : ""));
     const kubeconfig = pulumi.secret(
-        pulumi.all([cluster.endpoint, caCertificate]).apply(([endpoint, ca]) => gkeKubeconfig(contextName, endpoint, ca)),
+        pulumi.all([cluster.endpoint, caCertificate, dnsEndpointAddress]).apply(([endpoint, ca, dns]) =>
+            dnsEndpoint ? gkeKubeconfig(contextName, dns, undefined) : gkeKubeconfig(contextName, endpoint, ca),
+        ),
     );
     // Named after the cluster key: the offline plan groups manifests by provider name.
     const provider = new k8s.Provider(args.clusterKey ?? name, { kubeconfig }, opts);
 
-    return { cluster, bootstrapServiceAccount, provider, caCertificate, kubeconfig, workloadPool, kmsGrant };
+    return { cluster, bootstrapServiceAccount, provider, caCertificate, kubeconfig, dnsEndpoint: dnsEndpointAddress, workloadPool, kmsGrant };
 }

@@ -21,6 +21,8 @@ export interface GcpDeployment extends ClusterTarget {
     outputs: {
         gkeClusterName: pulumi.Output<string>;
         gkeEndpoint: pulumi.Output<string>;
+        /** The DNS endpoint the kubeconfig uses ("" when it is off). */
+        gkeDnsEndpoint: pulumi.Output<string>;
         /** A secret: the kubeconfig (exec plugin, no credentials in it, but it names the endpoint). */
         gkeKubeconfig: pulumi.Output<string>;
     };
@@ -83,6 +85,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         masterCidr: settings.network.masterCidr,
         authorizedNetworks: settings.authorizedNetworks,
         privateEndpoint: settings.privateEndpoint,
+        dnsEndpoint: settings.dnsEndpoint,
         releaseChannel: settings.releaseChannel,
         deletionProtection: settings.deletionProtection,
         // A prod cluster is stateful infrastructure: Pulumi refuses to delete or replace it.
@@ -154,7 +157,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         cluster,
         nodePools,
         fleet,
-        outputs: { gkeClusterName: cluster.clusterName, gkeEndpoint: cluster.endpoint, gkeKubeconfig: cluster.kubeconfig },
+        outputs: { gkeClusterName: cluster.clusterName, gkeEndpoint: cluster.endpoint, gkeDnsEndpoint: cluster.dnsEndpoint, gkeKubeconfig: cluster.kubeconfig },
     };
 }
 

@@ -31,6 +31,8 @@ export interface EnvironmentStackOutputs {
     namespaces: Record<string, string[]>;
     gkeClusterName?: pulumi.Output<string>;
     gkeEndpoint?: pulumi.Output<string>;
+    /** The GKE DNS endpoint the deployment and the kubeconfig use. */
+    gkeDnsEndpoint?: pulumi.Output<string>;
     /** A secret. */
     gkeKubeconfig?: pulumi.Output<string>;
     aksClusterName?: pulumi.Output<string>;
@@ -70,6 +72,7 @@ export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOut
             ? {
                   gkeClusterName: gke.outputs.gkeClusterName,
                   gkeEndpoint: gke.outputs.gkeEndpoint,
+                  gkeDnsEndpoint: gke.outputs.gkeDnsEndpoint,
                   gkeKubeconfig: gke.outputs.gkeKubeconfig,
               }
             : {}),

@@ -194,14 +194,21 @@ describe("GkeCluster", () => {
         assert.match(String(provider.parent), /trustmesh:index:GkeCluster::gke$/);
     });
 
-    it("writes a kubeconfig that authenticates with gke-gcloud-auth-plugin, never a certificate or token", () => {
+    it("turns the DNS endpoint on for IAM-authenticated traffic only, IP endpoints kept", () => {
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true, enableK8sTokensViaDns: false, enableK8sCertsViaDns: false },
+            ipEndpointsConfig: { enabled: true },
+        });
+    });
+
+    it("writes a kubeconfig for the DNS endpoint that authenticates with gke-gcloud-auth-plugin, never a certificate or token", () => {
         const kubeconfig = parse(String(find(result, "pulumi:providers:kubernetes").rawInputs.kubeconfig));
         assert.equal(kubeconfig.kind, "Config");
         const server = kubeconfig.clusters[0].cluster.server as string;
-        // The private endpoint is on by default: GKE reports the control plane's address in the master /28.
-        assert.equal(server, "https://172.16.0.2");
-        const ca = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
-        assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);
+        // The DNS endpoint GKE assigned (the fake's), not the private IP in the master /28.
+        assert.match(server, /^https:\/\/gke-[0-9a-f]{32}-\d+\.europe-west1\.gke\.goog$/);
+        // It presents a publicly trusted certificate: no cluster CA in the kubeconfig, as gcloud writes it.
+        assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], undefined);
         const user = kubeconfig.users[0].user;
         assert.deepEqual(Object.keys(user), ["exec"]);
         assert.equal(user.exec.command, "gke-gcloud-auth-plugin");
@@ -210,9 +217,19 @@ describe("GkeCluster", () => {
         assert.doesNotMatch(JSON.stringify(kubeconfig), /client-certificate|client-key|token|password/);
     });
 
+    it("with the DNS endpoint off, the kubeconfig uses the private IP endpoint and the cluster CA", async () => {
+        const r = await run(() => new GkeCluster("gke", { ...clusterArgs, dnsEndpoint: false }));
+        const c = find(r, "gcp:container/cluster:Cluster").inputs as Record<string, any>;
+        assert.equal(c.controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic, false);
+        const kubeconfig = parse(String(find(r, "pulumi:providers:kubernetes").rawInputs.kubeconfig));
+        assert.equal(kubeconfig.clusters[0].cluster.server, "https://172.16.0.2");
+        const ca = Buffer.from(kubeconfig.clusters[0].cluster["certificate-authority-data"], "base64").toString();
+        assert.match(ca, /^-----BEGIN CERTIFICATE-----\n/);
+    });
+
     it("takes the environment's settings when given: public endpoint, REGULAR, no protection, no Binary Authorization", async () => {
         const r = await run(
-            () => new GkeCluster("gke", { ...clusterArgs, privateEndpoint: false, releaseChannel: "REGULAR", deletionProtection: false, binaryAuthorization: false, maintenanceStartTime: "22:30" }),
+            () => new GkeCluster("gke", { ...clusterArgs, dnsEndpoint: false, privateEndpoint: false, releaseChannel: "REGULAR", deletionProtection: false, binaryAuthorization: false, maintenanceStartTime: "22:30" }),
         );
         const c = find(r, "gcp:container/cluster:Cluster").inputs as Record<string, any>;
         assert.equal(c.privateClusterConfig.enablePrivateEndpoint, false);

@@ -81,12 +81,18 @@ fakeOutputs("gcp:container/cluster:Cluster", (args) => {
     const publicEndpoint = stableTestNetIp("gke-endpoint", project, name);
     const privateEndpoint = addressIn(masterCidr, 2);
     const masterAuth = (args.inputs.masterAuth ?? {}) as Record<string, unknown>;
+    const endpointsConfig = (args.inputs.controlPlaneEndpointsConfig ?? {}) as { dnsEndpointConfig?: Record<string, unknown> };
     return {
         name,
         location,
         // With the private endpoint on, GKE reports the private address as the endpoint.
         endpoint: privateConfig.enablePrivateEndpoint === true ? privateEndpoint : publicEndpoint,
         privateClusterConfig: { ...privateConfig, privateEndpoint, publicEndpoint, peeringName: `gke-n${stableHex(17, "peering", name)}-peer` },
+        // GKE assigns every cluster a DNS endpoint, whether or not it takes external traffic.
+        controlPlaneEndpointsConfig: {
+            ...endpointsConfig,
+            dnsEndpointConfig: { ...(endpointsConfig.dnsEndpointConfig ?? {}), endpoint: `gke-${stableHex(32, "dns-endpoint", project, name)}-${parseInt(stableHex(8, "project-number", project), 16)}.${location}.gke.goog` },
+        },
         masterAuth: { ...masterAuth, clusterCaCertificate: fakeCaCertificate(project, location, name) },
         masterVersion: "1.33.5-gke.1162000",
         selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${location}/clusters/${name}`,

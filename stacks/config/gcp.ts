@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { gkeRangeProblems, minAuthorizedNetworkPrefix } from "../../components/gcpRules";
 import { cidr, dnsLabel, prefixLength, restrictedCidr, type EnvironmentTier } from "./common";
-import type { EnvironmentConfig } from "./schema";
 
 /** A network allowed to reach the GKE control plane. */
 export const authorizedNetworkSchema = z.strictObject({
@@ -62,6 +61,11 @@ export const gcpSchema = z
             authorizedNetworks: z.array(authorizedNetworkSchema).default([]),
             /** Reach the control plane only on its private endpoint. @default - on in prod, off elsewhere */
             privateEndpoint: z.boolean().optional(),
+            /**
+             * The DNS-based control-plane endpoint (IAM-gated, reachable from any network): the one the
+             * deployment and the kubeconfig use. Off leaves only the IP endpoints. @default true
+             */
+            dnsEndpoint: z.boolean().default(true),
             /** GKE release channel. @default - STABLE in prod, REGULAR elsewhere */
             releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).optional(),
             /** Enforce Binary Authorization. @default - on in prod, off elsewhere */
@@ -118,6 +122,7 @@ export interface GkeSettings {
     network: GcpConfig["network"];
     authorizedNetworks: Array<{ displayName: string; cidrBlock: string }>;
     privateEndpoint: boolean;
+    dnsEndpoint: boolean;
     releaseChannel: "RAPID" | "REGULAR" | "STABLE";
     deletionProtection: boolean;
     binaryAuthorization: boolean;
@@ -138,7 +143,7 @@ export const defaultGkeNodePools: GkeNodePoolConfig[] = [
  * channel and Binary Authorization unless the stack says otherwise, and deletion protection is on
  * everywhere but dev (not a setting: a prod cluster is never deletable by a stray `destroy`).
  */
-export function resolveGkeSettings(config: EnvironmentConfig): GkeSettings {
+export function resolveGkeSettings(config: { environment: EnvironmentTier; gcp?: GcpConfig }): GkeSettings {
     const gcp = config.gcp;
     if (!gcp) throw new Error("resolveGkeSettings: the stack has no trustmesh:gcp section");
     const prod = config.environment === "prod";
@@ -150,6 +155,7 @@ export function resolveGkeSettings(config: EnvironmentConfig): GkeSettings {
         network: gcp.network,
         authorizedNetworks: gcp.cluster.authorizedNetworks,
         privateEndpoint: gcp.cluster.privateEndpoint ?? prod,
+        dnsEndpoint: gcp.cluster.dnsEndpoint,
         releaseChannel: gcp.cluster.releaseChannel ?? (prod ? "STABLE" : "REGULAR"),
         deletionProtection: config.environment !== "dev",
         binaryAuthorization: gcp.cluster.binaryAuthorization ?? prod,

@@ -6,6 +6,7 @@ export * from "./common";
 export * from "./errors";
 export * from "./schema";
 export type { AzureConfig } from "./azure";
+export type { ClusterReach, DeployConfig, RunnerLocation } from "./deploy";
 export type { GcpConfig } from "./gcp";
 export type { MeshConfig, MeshLinkConfig } from "./mesh";
 export type { NamespaceConfig } from "./namespaces";

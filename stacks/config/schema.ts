@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { azureEnvironmentProblems, azureSchema } from "./azure";
 import { environmentTiers } from "./common";
+import { deployProblems, deploySchema } from "./deploy";
 import { gcpEnvironmentProblems, gcpSchema } from "./gcp";
 import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
 import { namespaceSchema } from "./namespaces";
@@ -30,6 +31,8 @@ export const environmentSchema = z
         mesh: meshSchema.default(meshSchema.parse({})),
         /** The policy pack. @default - see each field */
         policy: policySchema.default(policySchema.parse({})),
+        /** Where the deployment runs and the identities it uses. @default - from the internet, no deployer identities */
+        deploy: deploySchema.default(deploySchema.parse({})),
     })
     // Cross-section rules. Each runs as soon as the sections it reads are valid, even when others are
     // not, so a stack file gets every problem in one pass instead of one layer per attempt.
@@ -75,6 +78,11 @@ export const environmentSchema = z
     .superRefine(
         (env, ctx) => azureEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
         { when: sectionsValid("environment", "namespaces", "azure") },
+    )
+    // Every cluster's API server must be reachable from where the deployment runs.
+    .superRefine(
+        (env, ctx) => deployProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
+        { when: sectionsValid("environment", "deploy", "gcp", "azure") },
     );
 
 /** A `when` for a cross-section rule: run it only if none of the sections it reads has an issue. */
