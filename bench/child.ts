@@ -8,3 +8,9 @@ export function runChild(main: () => Promise<void>): void {
         },
     );
 }
+
+/** CPU time (user + system) since `start`, in ms. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+}

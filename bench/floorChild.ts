@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fakeCallResult, newFakeResource } from "../offline/fakeOutputs";
 import "../offline/fakes/index";
 import type { FloorFigures, FloorResource } from "./types";
-import { runChild } from "./child";
+import { withOfflineRuntimeSettings } from "../offline/engine";
+import { cpuMsSince, runChild } from "./child";
 
 /** The npm module a type token's SDK class lives in, e.g. `azure-native:network:VirtualNetwork` -> `@pulumi/azure-native/network`. */
 function sdkModule(type: string): string | undefined {
@@ -55,21 +56,34 @@ function register(list: FloorResource[]): void {
 async function main(): Promise<void> {
     const [resourcesFile, resultFile] = process.argv.slice(2);
     const list = JSON.parse(readFileSync(resourcesFile!, "utf8")) as FloorResource[];
-    for (const module of new Set(list.map((r) => sdkModule(r.type)).filter((m): m is string => !!m))) {
-        try {
-            await import(module);
-        } catch {
-            // A provider SDK that is not installed: the generic CustomResource registers its type anyway.
-        }
-    }
     const started = performance.now();
-    await pulumi.runtime.setMocks({ newResource: newFakeResource, call: fakeCallResult }, "trustmesh", "prod", false);
-    await pulumi.runtime.runInPulumiStack(async () => {
-        register(list);
-        return {};
+    const cpuStart = process.cpuUsage();
+    // Under the offline engine's own runtime settings, so the ratio measures trustmesh's work only.
+    const stackTraceLimit = await withOfflineRuntimeSettings(async () => {
+        // Inside the measured window: the plan loads the same provider modules inside its own (the
+        // SDKs load their submodules on first use, while the program runs).
+        for (const module of new Set(list.map((r) => sdkModule(r.type)).filter((m): m is string => !!m))) {
+            try {
+                await import(module);
+            } catch {
+                // A provider SDK that is not installed: the generic CustomResource registers its type anyway.
+            }
+        }
+        await pulumi.runtime.setMocks({ newResource: newFakeResource, call: fakeCallResult }, "trustmesh", "prod", false);
+        await pulumi.runtime.runInPulumiStack(async () => {
+            register(list);
+            return {};
+        });
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        return Error.stackTraceLimit;
     });
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    const figures: FloorFigures = { resources: list.length, wallMs: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 };
+    const figures: FloorFigures = {
+        resources: list.length,
+        wallMs: performance.now() - started,
+        cpuMs: cpuMsSince(cpuStart),
+        rssMb: process.resourceUsage().maxRSS / 1024,
+        runtime: { execArgv: process.execArgv, stackTraceLimit, nodeVersion: process.version },
+    };
     writeFileSync(resultFile!, JSON.stringify(figures));
 }
 

@@ -1,22 +1,29 @@
 // One bench run in its own process: plans the prod stack scaled to N links and writes its figures
 // and the registered resources (for the floor) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
 import { writeFileSync } from "node:fs";
+import { offlineRuntimeSettings } from "../offline/engine";
 import { planStackFile } from "../offline/plan";
 import { scaledStackFile } from "./scaledStack";
 import type { FloorResource, TrustmeshFigures } from "./types";
-import { runChild } from "./child";
+import { cpuMsSince, runChild } from "./child";
 
 async function main(): Promise<void> {
     const [nArg, resultFile, resourcesFile] = process.argv.slice(2);
     const n = Number(nArg);
     const file = scaledStackFile(n);
+    const cpuStart = process.cpuUsage();
     const result = await planStackFile(file);
+    const cpuMs = cpuMsSince(cpuStart);
     const resources = result.run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const figures: TrustmeshFigures = {
         n,
         resources: resources.length,
         wallMs: result.durationMs,
+        cpuMs,
+        // The engine applies these for the whole run (offline/engine.ts withOfflineRuntimeSettings).
+        runtime: { execArgv: process.execArgv, stackTraceLimit: offlineRuntimeSettings.stackTraceLimit, nodeVersion: process.version },
         timings: result.timings,
+        cpuTimings: result.cpuTimings,
         rssMb: process.resourceUsage().maxRSS / 1024,
         violations: result.violations.length,
         schemaErrors: result.schemaErrors.length,

@@ -105,6 +105,25 @@ class RecordingMonitor extends MockMonitor {
 let running = false;
 
 /**
+ * Runtime settings an offline run applies for its duration. The SDK captures a stack trace for every
+ * promise and resource it creates; with source maps on (tsx) each capture walks them. Short traces
+ * cut a plan's time by about a quarter; errors raised by the program are reported by message, so
+ * nothing a user reads is lost. Exported so the bench's floor runs under exactly the same settings.
+ */
+export const offlineRuntimeSettings = { stackTraceLimit: 4 } as const;
+
+/** Runs `work` with the offline runtime settings applied, restoring the process's own after. */
+export async function withOfflineRuntimeSettings<T>(work: () => Promise<T>): Promise<T> {
+    const previousStackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = offlineRuntimeSettings.stackTraceLimit;
+    try {
+        return await work();
+    } finally {
+        Error.stackTraceLimit = previousStackTraceLimit;
+    }
+}
+
+/**
  * Runs a Pulumi program in-process under mocks and returns every resource it registered. Runs are
  * serialised: the Pulumi runtime keeps global state, so two programs cannot share the process at once.
  */
@@ -113,11 +132,14 @@ export async function runOffline(program: () => unknown, options: OfflineRunOpti
         throw new Error("offline engine: a run is already in progress in this process");
     }
     running = true;
-    // The SDK captures a stack trace for every promise and resource it creates; with source maps on
-    // (tsx) each capture walks them. Short traces cut a plan's time by about a quarter; errors raised
-    // by the program are reported by message, so nothing a user reads is lost.
-    const previousStackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 4;
+    try {
+        return await withOfflineRuntimeSettings(() => runUnderMocks(program, options));
+    } finally {
+        running = false;
+    }
+}
+
+async function runUnderMocks(program: () => unknown, options: OfflineRunOptions): Promise<OfflineRun> {
     try {
         const project = options.project ?? "trustmesh";
         const monitor = new RecordingMonitor({
@@ -141,9 +163,6 @@ export async function runOffline(program: () => unknown, options: OfflineRunOpti
         const leftover = (error as { promise?: unknown } | undefined)?.promise;
         if (leftover instanceof Promise) leftover.catch(() => undefined);
         throw error;
-    } finally {
-        Error.stackTraceLimit = previousStackTraceLimit;
-        running = false;
     }
 }
 
