@@ -8,6 +8,7 @@ import { parse, stringify } from "yaml";
 import { addressAt, cidrsOverlap, isCanonicalCidr, prefixLength } from "./cidr";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { choiceProblems } from "./choices";
+import { withDependsOn, type DependsOn } from "./dependsOn";
 import { rfc1123Label } from "./names";
 
 export interface AksNodePoolArgs {
@@ -97,7 +98,39 @@ export interface AksClusterArgs {
     tags?: Record<string, string>;
     /** Pulumi `protect` on the cluster: the engine refuses to delete or replace it. @default false */
     protect?: boolean;
+    /**
+     * Private DNS zone for a private API server (AksRunnerAccess.privateDnsZoneId) instead of the one AKS
+     * makes in its node resource group: a zone trustmesh owns can be linked to the deployment runner's
+     * VNet. The control-plane identity gets Private DNS Zone Contributor on it and Network Contributor
+     * on `vnetId`, since AKS writes the API server's record and links the zone to the cluster VNet.
+     * Changing it replaces the cluster. @default - "system": AKS creates and links its own zone
+     */
+    privateDnsZoneId?: pulumi.Input<string>;
+    /** The cluster's VNet (AzureNetwork.vnetId); required with `privateDnsZoneId`. @default - none */
+    vnetId?: pulumi.Input<string>;
+    /**
+     * The Entra identity the deployment runs as. It gets Azure Kubernetes Service Cluster User Role (to
+     * fetch the kubeconfig) and Azure Kubernetes Service RBAC Cluster Admin (the Kubernetes layer
+     * installs CRDs and cluster roles), both at this cluster's scope only. @default - none: the
+     * deployer must be a member of an adminGroupObjectIds group
+     */
+    deployer?: AksDeployer;
 }
+
+/** The kind of Entra principal a role is assigned to; a managed identity is a ServicePrincipal. */
+export const PrincipalType = { ServicePrincipal: "ServicePrincipal", User: "User", Group: "Group" } as const;
+export type PrincipalType = (typeof PrincipalType)[keyof typeof PrincipalType];
+
+/** The identity a deployment signs in to the cluster as. */
+export interface AksDeployer {
+    /** Object (principal) id. */
+    principalId: string;
+    /** "ServicePrincipal" (also a managed identity), "User" or "Group". @default "ServicePrincipal" */
+    principalType?: PrincipalType;
+}
+
+/** The roles a deployer gets on the cluster, each at the cluster's scope. */
+export const aksDeployerRoles = ["Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Cluster Admin"] as const;
 
 /** The AKS AAD server application id: the audience of every Entra token for an AKS API server. */
 export const aksServerApplicationId = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -134,6 +167,10 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
     if (args.privateCluster === false && (args.authorizedIpRanges ?? []).length === 0) {
         problems.push("authorizedIpRanges is empty on a public cluster (privateCluster: false): list the networks that may reach the API server");
     }
+    if (args.privateDnsZoneId !== undefined && args.privateCluster === false) problems.push("privateDnsZoneId is set on a public cluster (privateCluster: false); it applies to a private API server only");
+    if (args.privateDnsZoneId !== undefined && args.vnetId === undefined) problems.push("vnetId is required with privateDnsZoneId: AKS links the zone to the cluster VNet and needs Network Contributor on it");
+    if (args.deployer !== undefined && !guid.test(args.deployer.principalId)) problems.push(`deployer.principalId "${args.deployer.principalId}" must be an object id (GUID)`);
+    problems.push(...choiceProblems("deployer.principalType", args.deployer?.principalType, PrincipalType));
     if (!args.nodePools.some((p) => p.system)) problems.push("nodePools needs at least one pool with system: true");
     const names = new Set<string>();
     for (const pool of args.nodePools) {
@@ -229,7 +266,7 @@ export class AksCluster extends pulumi.ComponentResource {
         super("trustmesh:index:AksCluster", name, args, opts);
         const problems = validateAksClusterArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`AksCluster ${name}: ${problems.join("; ")}`, this);
-        const built = buildAksCluster(name, args, this);
+        const built = buildAksCluster(name, args, this, opts?.dependsOn);
         this.clusterName = built.cluster.name;
         this.clusterId = built.cluster.id;
         this.oidcIssuerUrl = built.oidcIssuerUrl;
@@ -248,8 +285,10 @@ export class AksCluster extends pulumi.ComponentResource {
     }
 }
 
-export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulumi.Resource) {
-    const opts = { parent };
+export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulumi.Resource, dependsOn?: DependsOn) {
+    // Children do not inherit the component's dependsOn (e.g. the peering a runner needs to reach a
+    // private API server): pass it on, so the Kubernetes provider waits for it too.
+    const opts = { parent, dependsOn };
     const tags = { "managed-by": "trustmesh", ...(args.tags ?? {}) };
     const privateCluster = args.privateCluster ?? true;
     const defender = args.defender ?? true;
@@ -273,6 +312,23 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
         { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Network Contributor"), scope: args.nodeSubnetId },
         opts,
     );
+
+    // A zone of our own: AKS writes the API server's A record and links the zone to the cluster VNet.
+    const privateZoneGrants =
+        privateCluster && args.privateDnsZoneId !== undefined
+            ? [
+                  new authorization.RoleAssignment(
+                      `${name}-control-plane-private-dns`,
+                      { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Private DNS Zone Contributor"), scope: args.privateDnsZoneId },
+                      opts,
+                  ),
+                  new authorization.RoleAssignment(
+                      `${name}-control-plane-vnet`,
+                      { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Network Contributor"), scope: args.vnetId! },
+                      opts,
+                  ),
+              ]
+            : [];
 
     const workspace =
         (defender || containerInsights) && args.logAnalyticsWorkspaceId === undefined
@@ -335,7 +391,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
                 outboundType: "loadBalancer",
             },
             apiServerAccessProfile: privateCluster
-                ? { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system" }
+                ? { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: args.privateDnsZoneId ?? "system" }
                 : { enablePrivateCluster: false, authorizedIPRanges: args.authorizedIpRanges ?? [] },
             autoUpgradeProfile: { upgradeChannel: args.upgradeChannel ?? "stable", nodeOSUpgradeChannel: args.nodeOsUpgradeChannel ?? "NodeImage" },
             agentPoolProfiles: [{ name: firstSystem!.name, ...poolProfile(firstSystem!) }],
@@ -350,7 +406,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
             azureMonitorProfile: args.managedPrometheus ? { metrics: { enabled: true } } : undefined,
         },
         // The autoscaler owns the node count after creation.
-        { parent, dependsOn: [kubeletOperator, subnetContributor], ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
+        { parent, dependsOn: withDependsOn(dependsOn, kubeletOperator, subnetContributor, ...privateZoneGrants), ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
     );
 
     const userPools = otherPools.map(
@@ -358,9 +414,22 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
             new containerservice.AgentPool(
                 `${name}-${pool.name}`,
                 { agentPoolName: pool.name, resourceName: cluster.name, resourceGroupName: args.resourceGroupName, ...poolProfile(pool) },
-                { parent, ignoreChanges: ["count"] },
+                { ...opts, ignoreChanges: ["count"] },
             ),
     );
+
+    // With Azure RBAC and local accounts off, even the identity that created the cluster has no
+    // Kubernetes access of its own: the deployer gets it here, on this cluster only.
+    const deployerGrants = args.deployer
+        ? aksDeployerRoles.map(
+              (role) =>
+                  new authorization.RoleAssignment(
+                      `${name}-deployer-${role === "Azure Kubernetes Service Cluster User Role" ? "cluster-user" : "rbac-cluster-admin"}`,
+                      { principalId: args.deployer!.principalId, principalType: args.deployer!.principalType ?? "ServicePrincipal", roleDefinitionId: roleId(role), scope: cluster.id },
+                      opts,
+                  ),
+          )
+        : [];
 
     const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL ?? "");
 
@@ -368,7 +437,8 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
     // user entry is rebuilt so the login mode suits where Pulumi runs. A plain invoke inside apply runs
     // once the cluster exists; the output form would gate on the engine's invoke dependency support.
     const kubeconfig = pulumi.secret(
-        pulumi.all([args.resourceGroupName, cluster.name]).apply(async ([resourceGroupName, resourceName]) => {
+        // Fetching the credentials needs the deployer's Cluster User Role: the grants' ids gate the call.
+        pulumi.all([args.resourceGroupName, cluster.name, ...deployerGrants.map((grant) => grant.id)]).apply(async ([resourceGroupName, resourceName]) => {
             const result = await containerservice.listManagedClusterUserCredentials({ resourceGroupName, resourceName, format: "exec" }, { parent });
             const first = result.kubeconfigs?.[0]?.value;
             if (!first) throw new Error(`AKS cluster ${args.clusterName} returned no user kubeconfig`);
@@ -377,7 +447,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
         }),
     );
 
-    const provider = new k8s.Provider(args.clusterKey, { kubeconfig }, { parent, dependsOn: [cluster, ...userPools] });
+    const provider = new k8s.Provider(args.clusterKey, { kubeconfig }, { parent, dependsOn: withDependsOn(dependsOn, cluster, ...userPools, ...deployerGrants) });
 
-    return { controlPlaneIdentity, kubeletIdentity, kubeletOperator, subnetContributor, workspace, cluster, userPools, oidcIssuerUrl, kubeconfig, provider };
+    return { controlPlaneIdentity, kubeletIdentity, kubeletOperator, subnetContributor, privateZoneGrants, workspace, cluster, userPools, deployerGrants, oidcIssuerUrl, kubeconfig, provider };
 }

@@ -21,6 +21,8 @@ export const azureBuiltInRoles = {
     "Monitoring Metrics Publisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+    "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
 } as const;
 
 export type AzureBuiltInRoleName = keyof typeof azureBuiltInRoles;

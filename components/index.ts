@@ -7,6 +7,7 @@ export * from "./gcpWorkloadIdentity";
 export * from "./gkeFleet";
 export * from "./azureNetwork";
 export * from "./aksCluster";
+export * from "./aksRunnerAccess";
 export * from "./azureWorkloadIdentity";
 export * from "./keyVault";
 export * from "./keyVaultSecrets";

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
+import { AksRunnerAccess } from "../components/aksRunnerAccess";
 import { AzureNetwork } from "../components/azureNetwork";
 import { AzureWorkloadIdentity, builtInRoleDefinitionId, useWorkloadIdentityLabel } from "../components/azureWorkloadIdentity";
 import { KeyVault } from "../components/keyVault";
@@ -40,6 +41,22 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         tags,
     });
 
+    // A private API server is reached from the runner's existing VNet: peered both ways, and linked to
+    // a private DNS zone of our own that the cluster registers in (README "How prod is deployed").
+    const runnerNetwork = config.deploy.azureRunnerNetwork;
+    const runnerAccess =
+        settings.privateCluster && runnerNetwork
+            ? new AksRunnerAccess("aks-runner", {
+                  clusterName: settings.clusterName,
+                  location: azure.location,
+                  subscriptionId: azure.subscriptionId,
+                  resourceGroupName: net.resourceGroupName,
+                  clusterVnetId: net.vnetId,
+                  runnerVnetId: runnerNetwork.vnetId,
+                  tags,
+              })
+            : undefined;
+
     const aks = new AksCluster("aks", {
         clusterKey: "aks",
         clusterName: settings.clusterName,
@@ -66,7 +83,11 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         tags,
         // A prod cluster is stateful infrastructure: Pulumi refuses to delete or replace it.
         protect: prod,
-    });
+        privateDnsZoneId: runnerAccess?.privateDnsZoneId,
+        vnetId: runnerAccess ? net.vnetId : undefined,
+        deployer: config.deploy.azureDeployer,
+        // Kubernetes objects on a private cluster wait until the runner can reach its API server.
+    }, { dependsOn: runnerAccess?.ready });
 
     const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {
         const identity = new AzureWorkloadIdentity(

@@ -121,6 +121,13 @@ fakeOutputs("azure-native:privatedns:PrivateZone", (args) => {
     const name = nameOf(args.inputs, "privateZoneName", args.name);
     return { name, provisioningState: "Succeeded", id: armId(args.inputs.resourceGroupName, "Microsoft.Network/privateDnsZones", name) };
 });
+fakeOutputs("azure-native:network:VirtualNetworkPeering", (args) => ({
+    name: nameOf(args.inputs, "virtualNetworkPeeringName", args.name),
+    peeringState: "Connected",
+    peeringSyncLevel: "FullyInSync",
+    provisioningState: "Succeeded",
+    id: armId(args.inputs.resourceGroupName, `Microsoft.Network/virtualNetworks/${args.inputs.virtualNetworkName}/virtualNetworkPeerings`, nameOf(args.inputs, "virtualNetworkPeeringName", args.name)),
+}));
 fakeOutputs("azure-native:privatedns:VirtualNetworkLink", (args) => ({ name: nameOf(args.inputs, "virtualNetworkLinkName", args.name), virtualNetworkLinkState: "Completed" }));
 fakeOutputs("azure-native:network:PrivateEndpoint", (args) => ({
     name: nameOf(args.inputs, "privateEndpointName", `${args.name}-${stableHex(6, args.name)}`),

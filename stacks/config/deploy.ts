@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { aksPrivateDnsZoneName, isVnetId, parseVnetId } from "../../components/aksRunnerAccess";
 import { resolveAksSettings, type AzureConfig } from "./azure";
 import { cidr, cidrsOverlap, isCanonicalCidr, type ClusterName, type EnvironmentTier } from "./common";
 import { resolveGkeSettings, type GcpConfig } from "./gcp";
@@ -14,14 +15,7 @@ import { resolveGkeSettings, type GcpConfig } from "./gcp";
 export const runnerLocations = ["internet", "gcp-vpc", "azure-vnet"] as const;
 export type RunnerLocation = (typeof runnerLocations)[number];
 
-const vnetIdPattern = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.Network\/virtualNetworks\/([-\w.]{2,64})$/i;
-
-/** The parts of an Azure VNet resource id. */
-export function parseVnetId(id: string): { subscriptionId: string; resourceGroupName: string; name: string } {
-    const match = vnetIdPattern.exec(id);
-    if (!match) throw new Error(`"${id}" is not an Azure VNet resource id`);
-    return { subscriptionId: match[1]!, resourceGroupName: match[2]!, name: match[3]! };
-}
+export { parseVnetId };
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID such as 00000000-0000-0000-0000-000000000000");
 
@@ -35,7 +29,7 @@ export const deploySchema = z.strictObject({
     azureRunnerNetwork: z
         .strictObject({
             /** Resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>. */
-            vnetId: z.string().regex(vnetIdPattern, "must be an Azure VNet resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>"),
+            vnetId: z.string().refine(isVnetId, "must be an Azure VNet resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>"),
             /** Its address space: peered VNets must not overlap. */
             addressSpace: z.array(cidr).min(1),
         })
@@ -133,7 +127,7 @@ export function clusterReach(config: ReachInput): ClusterReach[] {
             reach.push({
                 ...base,
                 endpoint: "aks-private",
-                describe: `private API server, FQDN in ${aks.clusterName}.privatelink.${config.azure.location}.azmk8s.io`,
+                describe: `private API server, FQDN in ${runner ? aksPrivateDnsZoneName(aks.clusterName, config.azure.location) : `the zone AKS creates (privatelink.${config.azure.location}.azmk8s.io)`}`,
                 reachableFrom: ["azure-vnet"],
                 via: runner ? `the runner VNet ${parseVnetId(runner.vnetId).name}, peered with the AKS VNet and linked to the private DNS zone` : "a runner VNet peered with the AKS VNet (deploy.azureRunnerNetwork)",
                 reachable: runsFrom === "azure-vnet" && runner !== undefined,
