@@ -12,6 +12,7 @@ export * from "./azureWorkloadIdentity";
 export * from "./keyVault";
 export * from "./keyVaultSecrets";
 export * from "./istio";
+export * from "./istioCsr";
 export * from "./meshLink";
 export * from "./mtlsClient";
 export * from "./mtlsServer";

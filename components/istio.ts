@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { managedNamespaceLabels } from "./namespaceBaseline";
 import * as pulumi from "@pulumi/pulumi";
-import type { DependsOn } from "./dependsOn";
-import { rfc1123Label } from "./names";
+import { withDependsOn, type DependsOn } from "./dependsOn";
+import { IstioCsr, istioCsrAddress } from "./istioCsr";
+import { istioCsrNames, rfc1123Label, trustDomainPattern } from "./names";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
 export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
@@ -54,6 +55,23 @@ export interface IstioArgs {
      * ServiceEntry declares, which is what keeps an undeclared exfiltration path closed. @default false
      */
     allowAnyOutbound?: boolean;
+    /** The mesh's SPIFFE trust domain (`meshConfig.trustDomain`); distinct per cluster. @default "cluster.local" */
+    trustDomain?: string;
+    /**
+     * Workload certificates from cert-manager through istio-csr, signed by the cluster's intermediate
+     * (istiod's own CA server off). @default - istiod's self-signed CA, unrelated to any other cluster's
+     */
+    externalCa?: IstioExternalCaArgs;
+}
+
+/** How istiod hands certificate signing to istio-csr. */
+export interface IstioExternalCaArgs {
+    /** Every root the mesh trusts, PEM (two during a root rotation). */
+    trustAnchorsPem: pulumi.Input<string>;
+    /** ClusterIssuer of the cluster's intermediate. @default "internal-ca" */
+    issuerName?: string;
+    /** istio-csr replicas. @default 1 */
+    replicas?: number;
 }
 
 /** Names of the releases and Services, fixed because link objects address them by name. */
@@ -84,6 +102,10 @@ export function validateIstioArgs(args: IstioArgs): string[] {
         }
         seen.add(port);
     }
+    if (args.trustDomain !== undefined && !trustDomainPattern.test(args.trustDomain)) {
+        problems.push(`trustDomain "${args.trustDomain}" must be a SPIFFE trust domain (lowercase letters, digits, ".", "-", "_")`);
+    }
+    if (args.externalCa && args.controlPlane === false) problems.push("externalCa needs the control plane: a managed control plane signs with its own CA");
     if (args.ingressGateway === false && (args.linkPorts ?? []).length > 0) {
         problems.push("linkPorts needs the ingress gateway: leave ingressGateway on");
     }
@@ -105,6 +127,29 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
             defaultConfig: { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", ISTIO_META_DNS_AUTO_ALLOCATE: "true" } },
         },
     };
+}
+
+/**
+ * What istiod needs on top of istiodValues for its trust domain and an external CA: the CA server off
+ * (`ENABLE_CA_SERVER=false`) and every proxy's CSRs sent to istio-csr (`global.caAddress`). istiod's
+ * chart mounts the `istiod-tls` Secret istio-csr issues and the `istio-ca-root-cert` ConfigMap itself.
+ */
+export function istiodCaValues(args: IstioArgs): Record<string, unknown> {
+    return {
+        meshConfig: { trustDomain: args.trustDomain ?? "cluster.local" },
+        ...(args.externalCa ? { pilot: { env: { ENABLE_CA_SERVER: "false" } }, global: { caAddress: istioCsrAddress() } } : {}),
+    };
+}
+
+/** Merges chart values: objects key by key, anything else replaced by the overlay. */
+export function mergeValues(base: Record<string, unknown>, overlay: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(overlay)) {
+        const current = out[key];
+        const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+        out[key] = isObject(current) && isObject(value) ? mergeValues(current, value) : value;
+    }
+    return out;
 }
 
 /** The ingress gateway chart values: a LoadBalancer on the reserved IP, declaring every link port itself. */
@@ -207,8 +252,17 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
     const cni = controlPlane
         ? release("cni", "cni", args.platform ? { global: { platform: args.platform } } : {}, { name: "istio-cni", namespace: "kube-system" }, base ? [base] : [])
         : undefined;
+    // istio-csr before istiod: istiod starts with the serving certificate istio-csr has it issued.
+    const istioCsr =
+        controlPlane && args.externalCa && base
+            ? new IstioCsr(
+                  `${name}-istio-csr`,
+                  { trustDomain: args.trustDomain ?? "cluster.local", trustAnchorsPem: args.externalCa.trustAnchorsPem, issuerName: args.externalCa.issuerName, replicas: args.externalCa.replicas, istioNamespace: namespaceName },
+                  { parent, dependsOn: withDependsOn(componentDependsOn, base) },
+              )
+            : undefined;
     const istiod = controlPlane
-        ? release("istiod", "istiod", istiodValues(args), { name: "istiod" }, [base, cni].filter((r): r is k8s.helm.v3.Release => !!r))
+        ? release("istiod", "istiod", mergeValues(istiodValues(args), istiodCaValues(args)), { name: "istiod" }, [base, cni, istioCsr].filter((r): r is NonNullable<typeof r> => !!r))
         : undefined;
     const controlPlaneReady = [namespace, base, istiod].filter((r): r is NonNullable<typeof r> => !!r);
 
@@ -233,7 +287,7 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
     const networkPolicies = buildIstioNetworkPolicies(name, args, namespace, parent);
 
     const ready = [...controlPlaneReady, ...(ingress ? [ingress] : []), ...(egress ? [egress] : [])];
-    return { namespace, base, cni, istiod, ingress, egress, peerAuthentication, networkPolicies, ready };
+    return { namespace, base, cni, istioCsr, istiod, ingress, egress, peerAuthentication, networkPolicies, ready };
 }
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -250,6 +304,10 @@ export function istioNetworkPolicySpecs(args: IstioArgs): Record<string, PolicyS
     const anyPodInCluster = { namespaceSelector: {} };
     const internet = { ipBlock: { cidr: "0.0.0.0/0" } };
     const toIstiod = { to: [{ ...anyPodInCluster, ...istiod }], ports: [tcp(15012)] };
+    // With istio-csr, proxies get their certificates from it instead of istiod.
+    const toCa = args.externalCa
+        ? [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cert-manager" } }, podSelector: { matchLabels: { ...istioCsrNames.podLabels } } }], ports: [tcp(istioCsrNames.servingPort)] }]
+        : [];
     return {
         "default-deny-all": { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
         "allow-dns-egress": {
@@ -279,7 +337,7 @@ export function istioNetworkPolicySpecs(args: IstioArgs): Record<string, PolicyS
             podSelector: { matchLabels: { ...istioNames.egressSelector } },
             policyTypes: ["Ingress", "Egress"],
             ingress: [{ from: [anyPodInCluster], ports: [tcp(egressGatewayPort), tcp(gatewayStatusPort)] }],
-            egress: [toIstiod, ...((args.egressLinkPorts ?? []).length ? [{ to: [internet], ports: (args.egressLinkPorts ?? []).map(tcp) }] : [])],
+            egress: [toIstiod, ...toCa, ...((args.egressLinkPorts ?? []).length ? [{ to: [internet], ports: (args.egressLinkPorts ?? []).map(tcp) }] : [])],
         },
     };
 }

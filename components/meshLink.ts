@@ -1,7 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
-import { defaultClientName, MtlsClient, validateMtlsClientArgs, type MtlsClientArgs } from "./mtlsClient";
+import { defaultClientName, linkClientPrincipal, MtlsClient, validateMtlsClientArgs, type MtlsClientArgs } from "./mtlsClient";
 import { MtlsServer, validateMtlsServerArgs, type MtlsDnsZoneArgs, type MtlsServerArgs } from "./mtlsServer";
 
 export interface MeshLinkArgs {
@@ -31,6 +31,10 @@ export interface MeshLinkArgs {
     issuerName?: string;
     /** Namespace of the gateways on both clusters. @default "istio-system" */
     gatewayNamespace?: string;
+    /** SPIFFE trust domain of the server cluster's mesh. @default "cluster.local" */
+    serverTrustDomain?: string;
+    /** SPIFFE trust domain of the client cluster's mesh; the client certificate's identity is in it. @default "cluster.local" */
+    clientTrustDomain?: string;
     /** Publish the host in this DNS zone. @default - no record */
     dnsZone?: MtlsDnsZoneArgs;
     /** The server's ingress gateway static IP (the record's value). Required with dnsZone. */
@@ -49,8 +53,11 @@ export function meshLinkSides(name: string, args: MeshLinkArgs): { server: MtlsS
             namespace: args.namespace,
             port: args.port,
             linkPort: args.linkPort,
-            // The server admits only this link's client certificate, not any certificate of the CA.
+            // The server admits only this link's client certificate, not any certificate of the CA: its
+            // name at the TLS handshake, its identity in the gateway's AuthorizationPolicy.
             clientNames: [clientName],
+            clientPrincipal: linkClientPrincipal(args.clientTrustDomain, args.gatewayNamespace),
+            trustDomain: args.serverTrustDomain,
             gatewayNamespace: args.gatewayNamespace,
             issuerName: args.issuerName,
             dnsZone: args.dnsZone,
@@ -63,6 +70,7 @@ export function meshLinkSides(name: string, args: MeshLinkArgs): { server: MtlsS
             linkPort: args.linkPort,
             clientNamespace: args.clientNamespace,
             clientName,
+            trustDomain: args.clientTrustDomain,
             gatewayNamespace: args.gatewayNamespace,
             issuerName: args.issuerName,
         },

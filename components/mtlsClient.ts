@@ -4,7 +4,7 @@ import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
 import { egressGatewayPort, istioNames } from "./istio";
 import { linkSideProblems } from "./linkRules";
-import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
+import { dnsNamePattern, istioPrincipal, isTcpPort, rfc1123Label, trustDomainPattern } from "./names";
 
 export interface MtlsClientArgs {
     /** Link name (RFC 1123 label), unique per cluster: prefixes every object this side creates. */
@@ -25,6 +25,12 @@ export interface MtlsClientArgs {
     issuerName?: string;
     /** Client certificate lifetime (Go duration). @default - the Certificate component's (2160h) */
     certificateDuration?: string;
+    /**
+     * The client cluster's SPIFFE trust domain. The client certificate carries the egress gateway's
+     * identity in it (the principal the server admits), and the egress gateway admits only the client
+     * namespace's identities of it. @default "cluster.local"
+     */
+    trustDomain?: string;
 }
 
 
@@ -40,7 +46,16 @@ export function mtlsClientNames(linkName: string) {
         remoteDestinationRule: `${linkName}-originate-mtls`,
         subset: linkName,
         networkPolicy: `${linkName}-to-egress-gateway`,
+        authorizationPolicy: `${linkName}-egress-callers`,
     };
+}
+
+/**
+ * The identity the link's client certificate carries: the client cluster's egress gateway, the one
+ * workload that presents it. The server's ingress gateway admits this principal and no other.
+ */
+export function linkClientPrincipal(trustDomain = "cluster.local", gatewayNamespace = "istio-system"): string {
+    return istioPrincipal(trustDomain, gatewayNamespace, istioNames.egressRelease);
 }
 
 /** The client certificate's DNS name unless one is given. */
@@ -61,6 +76,7 @@ export function validateMtlsClientArgs(args: MtlsClientArgs): string[] {
     if (!rfc1123Label.test(args.clientNamespace ?? "")) problems.push(`clientNamespace "${args.clientNamespace}" must be a Kubernetes namespace name`);
     const clientName = args.clientName ?? defaultClientName(args.host ?? "");
     if (!dnsNamePattern.test(clientName)) problems.push(`clientName "${clientName}" must be a lowercase fully qualified DNS name of at most 253 characters`);
+    if (args.trustDomain !== undefined && !trustDomainPattern.test(args.trustDomain)) problems.push(`trustDomain "${args.trustDomain}" must be a SPIFFE trust domain (lowercase letters, digits, ".", "-", "_")`);
     return problems;
 }
 
@@ -110,6 +126,8 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
             certificateName: names.certificate,
             secretName: names.credential,
             dnsNames: [args.clientName ?? defaultClientName(args.host)],
+            // The URI SAN is what Envoy matches AuthorizationPolicy principals against on the server side.
+            uris: [`spiffe://${linkClientPrincipal(args.trustDomain, gatewayNamespace)}`],
             issuerName: args.issuerName ?? "internal-ca",
             ...(args.certificateDuration ? { duration: args.certificateDuration } : {}),
             usages: ["digital signature", "client auth"],
@@ -261,5 +279,29 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
         { parent, dependsOn },
     );
 
-    return { certificate, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy };
+    // The egress gateway admits, on its mesh port and for this link's SNI, only workloads of the client
+    // namespace (by their mesh identity): another namespace of the cluster cannot use the link. ALLOW
+    // policies add up, so each link opens only its own host; anything no link allows is denied.
+    const authorizationPolicy = new k8s.apiextensions.CustomResource(
+        `${name}-egress-authorization`,
+        {
+            apiVersion: "security.istio.io/v1",
+            kind: "AuthorizationPolicy",
+            metadata: { name: names.authorizationPolicy, namespace: gatewayNamespace, labels },
+            spec: {
+                selector: { matchLabels: { ...istioNames.egressSelector } },
+                action: "ALLOW",
+                rules: [
+                    {
+                        from: [{ source: { principals: [istioPrincipal(args.trustDomain ?? "cluster.local", args.clientNamespace, "*")] } }],
+                        to: [{ operation: { ports: [String(egressGatewayPort)] } }],
+                        when: [{ key: "connection.sni", values: [args.host] }],
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn },
+    );
+
+    return { certificate, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy, authorizationPolicy };
 }

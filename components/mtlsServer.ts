@@ -4,9 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
-import { istioNames } from "./istio";
+import { isIstioReservedPort, istioNames } from "./istio";
 import { linkSideProblems } from "./linkRules";
-import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
+import { dnsNamePattern, istioPrincipal, isTcpPort, rfc1123Label, trustDomainPattern } from "./names";
 
 /** A public DNS zone the link host is published in; set the fields of exactly one cloud. */
 export interface MtlsDnsZoneArgs {
@@ -46,6 +46,14 @@ export interface MtlsServerArgs {
     clientNames?: string[];
     /** Namespace of the ingress gateway; the credential Secret must live there. @default "istio-system" */
     gatewayNamespace?: string;
+    /**
+     * The client's identity (Istio principal, `<trust domain>/ns/<ns>/sa/<sa>`, the URI SAN of its
+     * certificate without `spiffe://`): the ingress gateway's AuthorizationPolicy admits it alone on the
+     * link port. @default - no AuthorizationPolicy on the gateway (the CA and clientNames decide)
+     */
+    clientPrincipal?: string;
+    /** The server cluster's SPIFFE trust domain: the ingress gateway's principal is in it. @default "cluster.local" */
+    trustDomain?: string;
     /** ClusterIssuer of the server certificate. @default "internal-ca" */
     issuerName?: string;
     /** Server certificate lifetime (Go duration). @default - the Certificate component's (2160h) */
@@ -65,6 +73,8 @@ export function mtlsServerNames(linkName: string) {
         gateway: `${linkName}-ingress`,
         virtualService: `${linkName}-ingress`,
         networkPolicy: `${linkName}-allow-ingress-gateway`,
+        gatewayAuthorizationPolicy: `${linkName}-ingress-client`,
+        workloadAuthorizationPolicy: `${linkName}-only-ingress-gateway`,
     };
 }
 
@@ -72,8 +82,15 @@ export function validateMtlsServerArgs(args: MtlsServerArgs): string[] {
     const problems = linkSideProblems(args);
     if (!rfc1123Label.test(args.service ?? "")) problems.push(`service "${args.service}" must be a Kubernetes Service name`);
     if (!rfc1123Label.test(args.namespace ?? "")) problems.push(`namespace "${args.namespace}" must be a Kubernetes namespace name`);
-    if (!isTcpPort(args.port)) problems.push(`port ${args.port} must be a TCP port (1-65535)`);
-    if (args.targetPort !== undefined && !isTcpPort(args.targetPort)) problems.push(`targetPort ${args.targetPort} must be a TCP port (1-65535)`);
+    for (const [key, value] of [["port", args.port], ["targetPort", args.targetPort]] as const) {
+        if (key === "targetPort" && value === undefined) continue;
+        if (!isTcpPort(value)) problems.push(`${key} ${value} must be a TCP port (1-65535)`);
+        else if (isIstioReservedPort(value)) problems.push(`${key} ${value} is in Istio's reserved range 15000-15090 (the sidecar's own listeners); pick another port`);
+    }
+    if (args.clientPrincipal !== undefined && !/^[a-z0-9._-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+$/.test(args.clientPrincipal)) {
+        problems.push(`clientPrincipal "${args.clientPrincipal}" must be an Istio principal <trust domain>/ns/<namespace>/sa/<service account>, without wildcards`);
+    }
+    if (args.trustDomain !== undefined && !trustDomainPattern.test(args.trustDomain)) problems.push(`trustDomain "${args.trustDomain}" must be a SPIFFE trust domain (lowercase letters, digits, ".", "-", "_")`);
     for (const name of args.clientNames ?? []) {
         if (!dnsNamePattern.test(name)) problems.push(`clientNames entry "${name}" must be a lowercase fully qualified DNS name`);
     }
@@ -216,8 +233,49 @@ export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulu
         { parent, dependsOn },
     );
 
+    // Ingress gateway: on the link port, only the link's client identity. An ALLOW policy makes the
+    // gateway deny whatever no policy allows, so a port added later without its own policy stays shut.
+    const gatewayAuthorizationPolicy = args.clientPrincipal
+        ? new k8s.apiextensions.CustomResource(
+              `${name}-gateway-authorization`,
+              {
+                  apiVersion: "security.istio.io/v1",
+                  kind: "AuthorizationPolicy",
+                  metadata: { name: names.gatewayAuthorizationPolicy, namespace: gatewayNamespace, labels },
+                  spec: {
+                      selector: { matchLabels: { ...istioNames.ingressSelector } },
+                      action: "ALLOW",
+                      rules: [{ from: [{ source: { principals: [args.clientPrincipal] } }], to: [{ operation: { ports: [String(args.linkPort)] } }] }],
+                  },
+              },
+              { parent, dependsOn: [gateway] },
+          )
+        : undefined;
+
+    // Server workload: on the service's port, nothing but the ingress gateway's identity. A DENY of every
+    // other principal, scoped to the port: the link knows the Service, not its pods' labels, and an ALLOW
+    // over the whole namespace would switch every other workload there to deny-by-default.
+    const workloadAuthorizationPolicy = new k8s.apiextensions.CustomResource(
+        `${name}-workload-authorization`,
+        {
+            apiVersion: "security.istio.io/v1",
+            kind: "AuthorizationPolicy",
+            metadata: { name: names.workloadAuthorizationPolicy, namespace: args.namespace, labels },
+            spec: {
+                action: "DENY",
+                rules: [
+                    {
+                        from: [{ source: { notPrincipals: [istioPrincipal(args.trustDomain ?? "cluster.local", gatewayNamespace, istioNames.ingressRelease)] } }],
+                        to: [{ operation: { ports: [String(args.targetPort ?? args.port)] } }],
+                    },
+                ],
+            },
+        },
+        { parent, dependsOn },
+    );
+
     const dnsRecord = args.dnsZone && args.ingressAddress !== undefined ? buildDnsRecord(name, args, args.dnsZone, args.ingressAddress, parent, dependsOn) : undefined;
-    return { certificate, gateway, virtualService, networkPolicy, dnsRecord };
+    return { certificate, gateway, virtualService, networkPolicy, gatewayAuthorizationPolicy, workloadAuthorizationPolicy, dnsRecord };
 }
 
 function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArgs, address: pulumi.Input<string>, parent: pulumi.Resource, dependsOn?: DependsOn) {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { choiceProblems } from "./choices";
-import { rfc1123Label } from "./names";
+import { istioCsrNames, rfc1123Label } from "./names";
 
 /** Pod Security Admission levels a namespace may enforce (an enum in the package schema). */
 export const PodSecurityLevel = {
@@ -44,6 +44,11 @@ export interface NamespaceBaselineArgs {
      * "enabled"), so workloads can verify peers on either cluster. Unset: no bundle. @default - none
      */
     trustBundleLabel?: string;
+    /**
+     * Sidecars get their certificates from istio-csr (in cert-manager's namespace) rather than istiod:
+     * allow egress to it too. @default false
+     */
+    meshCaIstioCsr?: boolean;
 }
 
 export const defaultNamespaceQuota: NamespaceQuotaArgs = {
@@ -196,6 +201,19 @@ export function buildNamespaceBaseline(name: string, args: NamespaceBaselineArgs
                                   ],
                                   ports: [{ protocol: "TCP", port: 15012 }],
                               },
+                              ...(args.meshCaIstioCsr
+                                  ? [
+                                        {
+                                            to: [
+                                                {
+                                                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cert-manager" } },
+                                                    podSelector: { matchLabels: { ...istioCsrNames.podLabels } },
+                                                },
+                                            ],
+                                            ports: [{ protocol: "TCP", port: istioCsrNames.servingPort }],
+                                        },
+                                    ]
+                                  : []),
                           ],
                       },
                   },

@@ -401,6 +401,91 @@ export const credentialNameResolves: TrustmeshStackPolicy = {
     },
 };
 
+/** An istiod Helm release: the chart `istiod` from any repository. */
+function isIstiodRelease(type: string, props: Record<string, any>): boolean {
+    return /^kubernetes:helm\.sh\/v\d+:Release$/.test(type) && typeof props?.chart === "string" && /(^|\/)istiod$/.test(props.chart);
+}
+
+export const externalCaInProd: TrustmeshResourcePolicy = {
+    name: "mesh-external-ca-in-prod",
+    domain: "mesh",
+    severity: "high",
+    description: "Checks that in prod istiod does not sign workload certificates with its own self-signed CA (values pilot.env.ENABLE_CA_SERVER \"false\" and global.caAddress set, e.g. to istio-csr), so workload identities chain to the environment root.",
+    enforcementLevel: "mandatory",
+    configSchema: packConfigSchema,
+    validateResource: (args, reportViolation) => {
+        if (!isIstiodRelease(args.type, args.props) || packConfig(args.getConfig).environment !== "prod") return;
+        const values = obj(args.props.values);
+        if (isUnknownField(args.props, "values") || isUnknownField(obj(obj(values.pilot).env), "ENABLE_CA_SERVER") || isUnknownField(obj(values.global), "caAddress")) return;
+        const caServer = obj(obj(values.pilot).env).ENABLE_CA_SERVER;
+        const caAddress = obj(values.global).caAddress;
+        if (String(caServer) !== "false" || typeof caAddress !== "string" || caAddress === "") {
+            reportViolation(
+                `istiod signs workload certificates itself (pilot.env.ENABLE_CA_SERVER is ${caServer === undefined ? "unset" : JSON.stringify(caServer)}, global.caAddress is ${caAddress ? JSON.stringify(caAddress) : "unset"}); ` +
+                    "in prod set ENABLE_CA_SERVER \"false\" and global.caAddress to istio-csr so identities chain to the environment root.",
+            );
+        }
+    },
+};
+
+/** The identities a Certificate asserts as Istio principals (its `spiffe://` URI SANs without the scheme). */
+function spiffePrincipals(spec: Record<string, any>): string[] {
+    return arr(spec.uris).filter((u): u is string => typeof u === "string" && u.startsWith("spiffe://")).map((u) => u.slice("spiffe://".length));
+}
+
+export const linkAuthorization: TrustmeshStackPolicy = {
+    name: "mesh-link-authorization",
+    domain: "mesh",
+    severity: "critical",
+    description:
+        "Checks that every cross-cluster link port (a Gateway server with tls.mode MUTUAL) has an ALLOW AuthorizationPolicy on that gateway and port naming the client's identity in from.source.principals (no wildcard), and that it is the identity the link's client certificate carries.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const policies = objectsOf(args.resources, (t) => isKind(t, "security.istio.io", "AuthorizationPolicy"));
+        if (policies.some((p) => !p.namespace || isUnknownField(p.spec, "rules") || isUnknownField(p.spec, "selector"))) return; // unknown: cannot judge
+        const certificates = objectsOf(args.resources, (t) => isKind(t, "cert-manager.io", "Certificate"));
+        for (const gw of objectsOf(args.resources, (t) => kind(t, "Gateway"))) {
+            if (!gw.namespace || isUnknownField(gw.spec, "servers")) continue;
+            const gatewayLabels = obj(gw.spec.selector);
+            arr(gw.spec.servers).forEach((s, i) => {
+                const server = obj(s);
+                const tls = obj(server.tls);
+                const port = obj(server.port).number;
+                if (tls.mode !== "MUTUAL" || typeof port !== "number") return;
+                // The client certificates this server admits by name, and the identities they carry.
+                const names = arr(tls.subjectAltNames).filter((n): n is string => typeof n === "string");
+                const expected = new Set(
+                    certificates.filter((c) => arr(c.spec.dnsNames).some((d) => names.includes(d))).flatMap((c) => spiffePrincipals(c.spec)),
+                );
+                const allowing = policies.filter((p) => {
+                    if (clusterOf(p.r) !== clusterOf(gw.r) || p.namespace !== gw.namespace || (p.spec.action ?? "ALLOW") !== "ALLOW") return false;
+                    const selector = obj(obj(p.spec.selector).matchLabels);
+                    return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => gatewayLabels[k] === v);
+                });
+                const principalsFor = (p: Obj) =>
+                    arr(p.spec.rules)
+                        .filter((rule) => arr(obj(rule).to).some((to) => arr(obj(obj(to).operation).ports).map(String).includes(String(port))))
+                        .flatMap((rule) => arr(obj(rule).from).flatMap((from) => arr(obj(obj(from).source).principals)))
+                        .filter((principal): principal is string => typeof principal === "string");
+                const principals = allowing.flatMap(principalsFor);
+                const where = `Gateway "${gw.name}" spec.servers[${i}] (port ${port}, MUTUAL)`;
+                if (principals.length === 0) {
+                    reportViolation(
+                        `${where} has no ALLOW AuthorizationPolicy on its gateway naming the link's client identity; add one with from.source.principals [${[...expected].join(", ") || "<client trust domain>/ns/<ns>/sa/<sa>"}] and to.operation.ports ["${port}"].`,
+                        gw.r.urn,
+                    );
+                    return;
+                }
+                const wildcard = principals.find((principal) => principal.includes("*"));
+                if (wildcard) reportViolation(`${where}: AuthorizationPolicy principal "${wildcard}" is a wildcard; name the link's client identity exactly.`, gw.r.urn);
+                if (expected.size > 0 && !principals.some((principal) => expected.has(principal))) {
+                    reportViolation(`${where}: AuthorizationPolicy admits ${principals.join(", ")}, but the link's client certificate carries ${[...expected].join(", ")}; name that identity.`, gw.r.urn);
+                }
+            });
+        }
+    },
+};
+
 export const meshPolicies = [
     peerAuthenticationStrict,
     destinationRuleTlsDisable,
@@ -412,4 +497,6 @@ export const meshPolicies = [
     serviceEntryPorts,
     gatewaySelector,
     credentialNameResolves,
+    externalCaInProd,
+    linkAuthorization,
 ];

@@ -214,4 +214,46 @@ export const certificateSubject = certificatePolicy(
     { enforcementLevel: "advisory" },
 );
 
-export const pkiPolicies = [prodCertificateIssuer, acmeProduction, leafDuration, renewBefore, rotationPolicy, keySize, certificateSubject, selfSignedBootstrapOnly, caSecretNamespace];
+/** The base64 bodies of every certificate in a PEM text, so formatting differences do not matter. */
+export function pemCertificates(text: string): string[] {
+    return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => m[1]!.replace(/\s+/g, ""));
+}
+
+const isLocallySignedCert = (type: string) => type === "tls:index/locallySignedCert:LocallySignedCert";
+/** Label of a ConfigMap holding a mesh's trust anchors (istio-csr's root CA file). */
+export const meshTrustAnchorsLabel = "trustmesh.io/mesh-trust-anchors";
+
+export const trustBundleHasIssuingRoots: TrustmeshStackPolicy = {
+    name: "pki-trust-bundle-issuing-roots",
+    domain: "pki",
+    severity: "critical",
+    description:
+        `Checks that every trust bundle (trust-manager Bundle inLine sources, and ConfigMaps labelled ${meshTrustAnchorsLabel}) holds the root that issued each cluster's intermediate CA, so no cluster's certificates go untrusted (e.g. a root retired while its intermediates are in use).`,
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const issuingRoots = new Map<string, string[]>();
+        for (const r of args.resources.filter((r) => isLocallySignedCert(r.type) && r.props?.isCaCertificate === true)) {
+            if (typeof r.props.caCertPem !== "string") continue; // unknown until the root exists
+            for (const body of pemCertificates(r.props.caCertPem)) issuingRoots.set(body, [...(issuingRoots.get(body) ?? []), r.name]);
+        }
+        if (issuingRoots.size === 0) return;
+        const judge = (pem: string, what: string, urn: string) => {
+            const trusted = new Set(pemCertificates(pem));
+            for (const [root, intermediates] of issuingRoots) {
+                if (!trusted.has(root)) reportViolation(`${what} is missing the root that issued intermediate ${intermediates.join(", ")}; keep that root in the bundle until no intermediate it signed is in use.`, urn);
+            }
+        };
+        for (const r of args.resources.filter((r) => isKind(r.type, "trust.cert-manager.io", "Bundle"))) {
+            const sources = arr(obj(r.props?.spec).sources);
+            if (sources.some((source) => obj(source).inLine === undefined || typeof source.inLine !== "string")) continue; // other sources: not visible here
+            judge(sources.map((source) => source.inLine as string).join("\n"), `trust-manager Bundle "${metadataOf(r.props).name ?? r.name}"`, r.urn);
+        }
+        for (const r of args.resources.filter((r) => isKind(r.type, "core", "ConfigMap") && obj(metadataOf(r.props).labels)[meshTrustAnchorsLabel] === "true")) {
+            const data = Object.values(obj(r.props?.data));
+            if (data.some((value) => typeof value !== "string")) continue;
+            judge(data.join("\n"), `mesh trust anchors ConfigMap "${metadataOf(r.props).name ?? r.name}"`, r.urn);
+        }
+    },
+};
+
+export const pkiPolicies = [prodCertificateIssuer, acmeProduction, leafDuration, renewBefore, rotationPolicy, keySize, certificateSubject, selfSignedBootstrapOnly, caSecretNamespace, trustBundleHasIssuingRoots];

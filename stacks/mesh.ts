@@ -11,10 +11,13 @@ import type { ClusterTarget } from "./clusters";
 import { deployMeshExample } from "./meshExample";
 import { namespaceReady, type NamespaceResources } from "./namespaces";
 import type { ClusterName, EnvironmentConfig } from "./config";
+import { trustDomainOf } from "./config/mesh";
 
 /** What the mesh needs from the PKI (a `PkiDeployment` fits): per cluster, the internal issuer and what it waits for. */
 export interface MeshPki {
     clusters?: Partial<Record<ClusterName, { ready: pulumi.Resource[]; internalIssuer?: { name: string } }>>;
+    /** Every root the meshes trust, PEM (two during a root rotation): istio-csr's trust anchors. */
+    trustAnchorsPem?: pulumi.Input<string>;
 }
 
 /** The mesh of an environment: Istio per cluster, the reserved ingress IPs and the links. */
@@ -128,18 +131,24 @@ export function deployMesh(
         const ip = key === "gke" ? gkeIngressIp(config, cluster) : aksIngressIp(config, cluster);
         ingressAddresses[key] = ip.address;
         const linkPorts = config.mesh.links.filter((l) => l.server === key).map((l) => l.linkPort);
+        const controlPlane = !(key === "gke" && config.gcp?.managedMesh);
+        // Workload certificates from the cluster's intermediate, unless the control plane is Google's.
+        const externalCa = controlPlane && config.mesh.certificateAuthority === "istio-csr" && pki.trustAnchorsPem !== undefined;
         istio[key] = new Istio(
             `${key}-istio`,
             {
                 version: config.mesh.istioVersion,
-                controlPlane: !(key === "gke" && config.gcp?.managedMesh),
+                controlPlane,
                 ingressLoadBalancerIP: ip.loadBalancerIP,
                 ingressServiceAnnotations: ip.annotations,
                 linkPorts,
                 egressLinkPorts: [...new Set(config.mesh.links.filter((l) => l.client === key).map((l) => l.linkPort))],
                 platform: key === "gke" ? "gke" : undefined,
+                trustDomain: trustDomainOf(config, key),
+                externalCa: externalCa ? { trustAnchorsPem: pki.trustAnchorsPem!, issuerName: pki.clusters?.[key]?.internalIssuer?.name, replicas: config.environment === "prod" ? 2 : 1 } : undefined,
             },
-            { provider: cluster.provider, dependsOn: [...cluster.ready, ...ip.ready] },
+            // With istio-csr, Istio waits for cert-manager and the intermediate's issuer on its cluster.
+            { provider: cluster.provider, dependsOn: [...cluster.ready, ...ip.ready, ...(externalCa ? (pki.clusters?.[key]?.ready ?? []) : [])] },
         );
     }
 
@@ -165,6 +174,8 @@ export function deployMesh(
             server: link.server,
             client: link.client,
             clientNamespace: link.clientNamespace,
+            serverTrustDomain: trustDomainOf(config, link.server),
+            clientTrustDomain: trustDomainOf(config, link.client),
             serverProvider: server.provider,
             clientProvider: client.provider,
             // Both clusters name their internal issuer alike; the server's is the reference.

@@ -22,6 +22,7 @@ export function deployNamespaces(config: EnvironmentConfig, clusters: Partial<Re
                     sidecarInjection: ns.sidecarInjection,
                     quota: ns.quota,
                     trustBundleLabel: ns.trustBundle ? config.pki.trustBundleNamespaceLabel : undefined,
+                    meshCaIstioCsr: config.mesh.certificateAuthority === "istio-csr" && !(key === "gke" && config.gcp?.managedMesh),
                 },
                 { provider: cluster.provider, dependsOn: cluster.ready },
             );

@@ -36,6 +36,8 @@ export interface PkiDeployment {
     rootCa: RootCa;
     /** The environment's root CA certificate, PEM: public, both clusters trust it. */
     rootCaCertPem: pulumi.Output<string>;
+    /** Every root both clusters trust, PEM (the trust-manager bundle and the meshes' trust anchors). */
+    trustAnchorsPem: pulumi.Output<string>;
     clusters: Partial<Record<ClusterName, ClusterPki>>;
     /** Stack outputs. */
     outputs: { rootCaCertificate: pulumi.Output<string> };
@@ -70,7 +72,7 @@ export function deployPki(config: EnvironmentConfig, clusters: Partial<Record<Cl
     for (const cluster of Object.values(clusters)) {
         if (cluster) deployed[cluster.key] = deployClusterPki(config, cluster, rootCa);
     }
-    return { rootCa, rootCaCertPem: rootCa.certPem, clusters: deployed, outputs: { rootCaCertificate: rootCa.certPem } };
+    return { rootCa, rootCaCertPem: rootCa.certPem, trustAnchorsPem: rootCa.certPem, clusters: deployed, outputs: { rootCaCertificate: rootCa.certPem } };
 }
 
 function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, rootCa: RootCa): ClusterPki {

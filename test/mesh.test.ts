@@ -67,9 +67,10 @@ function assertLinksAgree(config: EnvironmentConfig, manifests: Manifest[]): voi
         const linkObjects = manifests.filter(
             (m) => m.object.metadata?.labels?.["trustmesh.io/mesh-link"] === L || (m.kind === "Certificate" && [`${L}-server`, `${L}-client`].includes(m.name)),
         );
-        // Server: cert, Gateway, VirtualService, NetworkPolicy. Client: cert, Gateway, ServiceEntry, VS, 2 DRs, NetworkPolicy.
-        assert.equal(linkObjects.filter((m) => m.cluster === server).length, 4, `${L}: server objects on ${server}`);
-        assert.equal(linkObjects.filter((m) => m.cluster === client).length, 7, `${L}: client objects on ${client}`);
+        // Server: cert, Gateway, VirtualService, NetworkPolicy, 2 AuthorizationPolicies. Client: cert, Gateway,
+        // ServiceEntry, VS, 2 DRs, NetworkPolicy, AuthorizationPolicy.
+        assert.equal(linkObjects.filter((m) => m.cluster === server).length, 6, `${L}: server objects on ${server}`);
+        assert.equal(linkObjects.filter((m) => m.cluster === client).length, 8, `${L}: client objects on ${client}`);
         assert.equal(linkObjects.filter((m) => m.cluster !== server && m.cluster !== client).length, 0);
 
         // --- server cluster
@@ -106,6 +107,9 @@ function assertLinksAgree(config: EnvironmentConfig, manifests: Manifest[]): voi
         assert.equal(ingressServer.tls.mode, "MUTUAL");
         assert.equal(ingressServer.tls.credentialName, serverCert.spec.secretName);
         assert.deepEqual(ingressServer.tls.subjectAltNames, clientCert.spec.dnsNames);
+        // ... and, by identity, only the principal the client certificate carries, on the link port.
+        const admitClient = find(manifests, server, "AuthorizationPolicy", `${L}-ingress-client`).object;
+        assert.deepEqual(admitClient.spec.rules, [{ from: [{ source: { principals: clientCert.spec.uris.map((u: string) => u.replace("spiffe://", "")) } }], to: [{ operation: { ports: [String(link.linkPort)] } }] }]);
         assert.deepEqual(ingressVs.spec.hosts, [link.host]);
         assert.deepEqual(ingressVs.spec.gateways, [`istio-system/${L}-ingress`]);
         assert.deepEqual(ingressVs.spec.tcp, [

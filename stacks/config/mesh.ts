@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { clusterNames, dnsLabel, dnsName } from "./common";
+import { trustDomainPattern } from "../../components/names";
+import { clusterNames, dnsLabel, dnsName, type ClusterName } from "./common";
 
 const port = z.number().int().min(1).max(65535);
 
@@ -92,6 +93,19 @@ export const meshSchema = z
         links: z.array(meshLinkSchema).default([]),
         /** Seed 001's MySQL server. @default - none */
         example: meshExampleSchema.optional(),
+        /**
+         * Who signs workload certificates: "istio-csr" (cert-manager, from the cluster's intermediate, so both
+         * meshes chain to the environment root) or "istiod" (istiod's own self-signed CA; refused in prod).
+         * @default "istio-csr"
+         */
+        certificateAuthority: z.enum(["istio-csr", "istiod"]).default("istio-csr"),
+        /** SPIFFE trust domain per cluster. @default - "<cluster>.<environment>.<region or location>" */
+        trustDomains: z
+            .strictObject({
+                gke: z.string().regex(trustDomainPattern, "must be a SPIFFE trust domain (lowercase letters, digits, '.', '-', '_')").optional(),
+                aks: z.string().regex(trustDomainPattern, "must be a SPIFFE trust domain (lowercase letters, digits, '.', '-', '_')").optional(),
+            })
+            .default({}),
     })
     .superRefine((mesh, ctx) => {
         const names = new Map<string, number>();
@@ -123,6 +137,7 @@ export const meshSchema = z
 
 /** What the mesh cross-checks against the rest of the environment. */
 export interface MeshEnvironmentView {
+    environment?: string;
     mesh: MeshConfig;
     gcp?: unknown;
     azure?: unknown;
@@ -166,6 +181,28 @@ export function refineMeshAgainstEnvironment(env: MeshEnvironmentView, ctx: z.Re
             message: `namespace "${example.namespace}" is not in trustmesh:namespaces for cluster "${example.cluster}"`,
         });
     }
+    const [gkeDomain, aksDomain] = [trustDomainOf(env, "gke"), trustDomainOf(env, "aks")];
+    if (env.gcp && env.azure && gkeDomain === aksDomain) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["mesh", "trustDomains"],
+            message: `both clusters would have trust domain "${gkeDomain}"; each mesh needs its own, or an identity of one cluster means the same on the other`,
+        });
+    }
+    if (env.environment === "prod" && env.mesh.certificateAuthority === "istiod") {
+        ctx.addIssue({
+            code: "custom",
+            path: ["mesh", "certificateAuthority"],
+            message: `"istiod" is refused in prod: its self-signed CA is unrelated to the environment root, so no workload identity means anything on the other cluster; use "istio-csr"`,
+        });
+    }
+    if (env.environment === "prod" && (env.gcp as { managedMesh?: boolean } | undefined)?.managedMesh) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["gcp", "managedMesh"],
+            message: "is refused in prod: the managed control plane signs workload certificates with Google's CA, not the environment root; install Istio (managedMesh: false)",
+        });
+    }
     const dns = env.mesh.dns;
     if (dns?.gcpManagedZone !== undefined && !env.gcp) {
         ctx.addIssue({ code: "custom", path: ["mesh", "dns", "gcpManagedZone"], message: "needs a trustmesh:gcp section (Cloud DNS lives in the GCP project)" });
@@ -173,6 +210,14 @@ export function refineMeshAgainstEnvironment(env: MeshEnvironmentView, ctx: z.Re
     if (dns?.azureResourceGroup !== undefined && !env.azure) {
         ctx.addIssue({ code: "custom", path: ["mesh", "dns", "azureResourceGroup"], message: "needs a trustmesh:azure section (Azure DNS lives in the subscription)" });
     }
+}
+
+/** The trust domain of a cluster's mesh: configured, or `<cluster>.<environment>.<region or location>`. */
+export function trustDomainOf(env: { environment?: string; mesh: MeshConfig; gcp?: unknown; azure?: unknown }, cluster: ClusterName): string {
+    const configured = env.mesh.trustDomains?.[cluster];
+    if (configured) return configured;
+    const place = cluster === "gke" ? (env.gcp as { region?: string } | undefined)?.region : (env.azure as { location?: string } | undefined)?.location;
+    return [cluster, env.environment, place].filter((part) => typeof part === "string" && part !== "").join(".").toLowerCase();
 }
 
 export type MeshConfig = z.infer<typeof meshSchema>;

@@ -70,7 +70,7 @@ export const environmentSchema = z
         },
         { when: sectionsValid("namespaces") },
     )
-    .superRefine((env, ctx) => refineMeshAgainstEnvironment(env, ctx), { when: sectionsValid("mesh", "namespaces", "gcp", "azure") })
+    .superRefine((env, ctx) => refineMeshAgainstEnvironment(env, ctx), { when: sectionsValid("environment", "mesh", "namespaces", "gcp", "azure") })
     .superRefine(
         (env, ctx) => gcpEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
         { when: sectionsValid("environment", "gcp") },
