@@ -31,6 +31,8 @@ export interface MeshLinkArgs {
     issuerName?: string;
     /** Namespace of the gateways on both clusters. @default "istio-system" */
     gatewayNamespace?: string;
+    /** Every root both gateways trust for their peer, PEM (two during a root rotation). @default - each credential's own `ca.crt` */
+    trustAnchorsPem?: pulumi.Input<string>;
     /** SPIFFE trust domain of the server cluster's mesh. @default "cluster.local" */
     serverTrustDomain?: string;
     /** SPIFFE trust domain of the client cluster's mesh; the client certificate's identity is in it. @default "cluster.local" */
@@ -58,6 +60,7 @@ export function meshLinkSides(name: string, args: MeshLinkArgs): { server: MtlsS
             clientNames: [clientName],
             clientPrincipal: linkClientPrincipal(args.clientTrustDomain, args.gatewayNamespace),
             trustDomain: args.serverTrustDomain,
+            trustAnchorsPem: args.trustAnchorsPem,
             gatewayNamespace: args.gatewayNamespace,
             issuerName: args.issuerName,
             dnsZone: args.dnsZone,
@@ -71,6 +74,7 @@ export function meshLinkSides(name: string, args: MeshLinkArgs): { server: MtlsS
             clientNamespace: args.clientNamespace,
             clientName,
             trustDomain: args.clientTrustDomain,
+            trustAnchorsPem: args.trustAnchorsPem,
             gatewayNamespace: args.gatewayNamespace,
             issuerName: args.issuerName,
         },

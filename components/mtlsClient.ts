@@ -19,6 +19,12 @@ export interface MtlsClientArgs {
     clientNamespace: string;
     /** DNS name in the client certificate, which the server side may require. @default "client.<host>" */
     clientName?: string;
+    /**
+     * Every root the gateway trusts for the peer, PEM. Written to the `<credential>-cacert` Secret, which
+     * Istio prefers to the credential's own `ca.crt` (only the root that issued it): during a root
+     * rotation the gateway then accepts peers from either root. @default - the credential's `ca.crt`
+     */
+    trustAnchorsPem?: pulumi.Input<string>;
     /** Namespace of the egress gateway; the credential Secret must live there. @default "istio-system" */
     gatewayNamespace?: string;
     /** ClusterIssuer of the client certificate. @default "internal-ca" */
@@ -135,6 +141,20 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
         },
         { parent, dependsOn },
     );
+
+    const trustAnchors =
+        args.trustAnchorsPem !== undefined
+            ? new k8s.core.v1.Secret(
+                  `${name}-trust-anchors`,
+                  {
+                      metadata: { name: `${names.credential}-cacert`, namespace: gatewayNamespace, labels: { ...labels, "trustmesh.io/mesh-trust-anchors": "true" } },
+                      type: "Opaque",
+                      // Public certificates, but a Secret is where Istio reads a credential's CA from.
+                      stringData: { "ca.crt": pulumi.secret(args.trustAnchorsPem) },
+                  },
+                  { parent, dependsOn },
+              )
+            : undefined;
 
     const gateway = new k8s.apiextensions.CustomResource(
         `${name}-gateway`,
@@ -303,5 +323,5 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
         { parent, dependsOn },
     );
 
-    return { certificate, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy, authorizationPolicy };
+    return { certificate, trustAnchors, gateway, serviceEntry, virtualService, egressDestinationRule, remoteDestinationRule, networkPolicy, authorizationPolicy };
 }

@@ -44,6 +44,12 @@ export interface MtlsServerArgs {
      * certificate the internal CA issued
      */
     clientNames?: string[];
+    /**
+     * Every root the gateway trusts for the peer, PEM. Written to the `<credential>-cacert` Secret, which
+     * Istio prefers to the credential's own `ca.crt` (only the root that issued it): during a root
+     * rotation the gateway then accepts peers from either root. @default - the credential's `ca.crt`
+     */
+    trustAnchorsPem?: pulumi.Input<string>;
     /** Namespace of the ingress gateway; the credential Secret must live there. @default "istio-system" */
     gatewayNamespace?: string;
     /**
@@ -160,6 +166,20 @@ export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulu
         { parent, dependsOn },
     );
 
+    const trustAnchors =
+        args.trustAnchorsPem !== undefined
+            ? new k8s.core.v1.Secret(
+                  `${name}-trust-anchors`,
+                  {
+                      metadata: { name: `${names.credential}-cacert`, namespace: gatewayNamespace, labels: { ...labels, "trustmesh.io/mesh-trust-anchors": "true" } },
+                      type: "Opaque",
+                      // Public certificates, but a Secret is where Istio reads a credential's CA from.
+                      stringData: { "ca.crt": pulumi.secret(args.trustAnchorsPem) },
+                  },
+                  { parent, dependsOn },
+              )
+            : undefined;
+
     const gateway = new k8s.apiextensions.CustomResource(
         `${name}-gateway`,
         {
@@ -275,7 +295,7 @@ export function buildMtlsServer(name: string, args: MtlsServerArgs, parent: pulu
     );
 
     const dnsRecord = args.dnsZone && args.ingressAddress !== undefined ? buildDnsRecord(name, args, args.dnsZone, args.ingressAddress, parent, dependsOn) : undefined;
-    return { certificate, gateway, virtualService, networkPolicy, gatewayAuthorizationPolicy, workloadAuthorizationPolicy, dnsRecord };
+    return { certificate, trustAnchors, gateway, virtualService, networkPolicy, gatewayAuthorizationPolicy, workloadAuthorizationPolicy, dnsRecord };
 }
 
 function buildDnsRecord(name: string, args: MtlsServerArgs, zone: MtlsDnsZoneArgs, address: pulumi.Input<string>, parent: pulumi.Resource, dependsOn?: DependsOn) {

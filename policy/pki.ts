@@ -228,7 +228,7 @@ export const trustBundleHasIssuingRoots: TrustmeshStackPolicy = {
     domain: "pki",
     severity: "critical",
     description:
-        `Checks that every trust bundle (trust-manager Bundle inLine sources, and ConfigMaps labelled ${meshTrustAnchorsLabel}) holds the root that issued each cluster's intermediate CA, so no cluster's certificates go untrusted (e.g. a root retired while its intermediates are in use).`,
+        `Checks that every trust bundle (trust-manager Bundle inLine sources, and ConfigMaps and Secrets labelled ${meshTrustAnchorsLabel}) holds the root that issued each cluster's intermediate CA, so no cluster's certificates go untrusted (e.g. a root retired while its intermediates are in use).`,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const issuingRoots = new Map<string, string[]>();
@@ -248,10 +248,14 @@ export const trustBundleHasIssuingRoots: TrustmeshStackPolicy = {
             if (sources.some((source) => obj(source).inLine === undefined || typeof source.inLine !== "string")) continue; // other sources: not visible here
             judge(sources.map((source) => source.inLine as string).join("\n"), `trust-manager Bundle "${metadataOf(r.props).name ?? r.name}"`, r.urn);
         }
-        for (const r of args.resources.filter((r) => isKind(r.type, "core", "ConfigMap") && obj(metadataOf(r.props).labels)[meshTrustAnchorsLabel] === "true")) {
-            const data = Object.values(obj(r.props?.data));
+        const isAnchorStore = (type: string) => isKind(type, "core", "ConfigMap") || isKind(type, "core", "Secret");
+        for (const r of args.resources.filter((r) => isAnchorStore(r.type) && obj(metadataOf(r.props).labels)[meshTrustAnchorsLabel] === "true")) {
+            const data = [...Object.values(obj(r.props?.data)), ...Object.values(obj(r.props?.stringData))];
             if (data.some((value) => typeof value !== "string")) continue;
-            judge(data.join("\n"), `mesh trust anchors ConfigMap "${metadataOf(r.props).name ?? r.name}"`, r.urn);
+            const kindName = isKind(r.type, "core", "Secret") ? "Secret" : "ConfigMap";
+            // A Secret's data is base64: decode before looking for certificates.
+            const text = data.map((value) => (kindName === "Secret" && obj(r.props?.data) && Object.values(obj(r.props?.data)).includes(value) ? Buffer.from(value as string, "base64").toString("utf8") : (value as string)));
+            judge(text.join("\n"), `mesh trust anchors ${kindName} "${metadataOf(r.props).name ?? r.name}"`, r.urn);
         }
     },
 };

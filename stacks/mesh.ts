@@ -176,6 +176,7 @@ export function deployMesh(
             clientNamespace: link.clientNamespace,
             serverTrustDomain: trustDomainOf(config, link.server),
             clientTrustDomain: trustDomainOf(config, link.client),
+            trustAnchorsPem: pki.trustAnchorsPem,
             serverProvider: server.provider,
             clientProvider: client.provider,
             // Both clusters name their internal issuer alike; the server's is the reference.

@@ -7,7 +7,8 @@ import { RootCa } from "../components/rootCa";
 import { SelfSignedIssuer } from "../components/selfSignedIssuer";
 import { TrustManager } from "../components/trustManager";
 import type { ClusterTarget, WorkloadIdentityBinding } from "./clusters";
-import type { ClusterName, EnvironmentConfig } from "./config";
+import type { ClusterName, EnvironmentConfig, PkiConfig } from "./config";
+import { rotationPhaseMeaning } from "./config/pki";
 
 /** An issuer reference as a cert-manager Certificate takes it. */
 export interface IssuerRef {
@@ -34,13 +35,23 @@ export interface ClusterPki {
 
 export interface PkiDeployment {
     rootCa: RootCa;
+    /** The root a rotation moves to, while one runs. */
+    nextRootCa?: RootCa;
     /** The environment's root CA certificate, PEM: public, both clusters trust it. */
     rootCaCertPem: pulumi.Output<string>;
     /** Every root both clusters trust, PEM (the trust-manager bundle and the meshes' trust anchors). */
     trustAnchorsPem: pulumi.Output<string>;
     clusters: Partial<Record<ClusterName, ClusterPki>>;
     /** Stack outputs. */
-    outputs: { rootCaCertificate: pulumi.Output<string> };
+    outputs: { rootCaCertificate: pulumi.Output<string>; trustAnchors: pulumi.Output<string>; pkiRotation: PkiRotationOutput };
+}
+
+/** Where a root rotation stands, as a stack output: the runbook reads `phase` into the next update's `deployedPhase`. */
+export interface PkiRotationOutput {
+    phase: number;
+    meaning: string;
+    issuingRootGeneration: number;
+    trustedRootGenerations: number[];
 }
 
 const certManagerNamespace = "cert-manager";
@@ -53,29 +64,49 @@ const certManagerServiceAccount = "cert-manager";
  */
 export function deployPki(config: EnvironmentConfig, clusters: Partial<Record<ClusterName, ClusterTarget>>): PkiDeployment {
     const pki = config.pki;
-    const rootCa = new RootCa(
-        "pki-root-ca",
+    const rootCa = deployRootCa(config, pki.root);
+    // A rotation: the next root exists beside the current one; the phase decides which issues and which are trusted.
+    const nextRootCa = pki.nextRoot ? deployRootCa(config, pki.nextRoot) : undefined;
+    const phase = pki.rotation?.phase ?? 0;
+    const issuing = nextRootCa && phase >= 2 ? { ca: nextRootCa, config: pki.nextRoot! } : { ca: rootCa, config: pki.root };
+    const trusted = nextRootCa ? (phase === 3 ? [nextRootCa] : [rootCa, nextRootCa]) : [rootCa];
+    const trustAnchorsPem = pulumi.all(trusted.map((ca) => ca.certPem)).apply((pems) => pems.map((pem) => (pem.endsWith("\n") ? pem : `${pem}\n`)).join(""));
+
+    const deployed: Partial<Record<ClusterName, ClusterPki>> = {};
+    for (const cluster of Object.values(clusters)) {
+        if (cluster) deployed[cluster.key] = deployClusterPki(config, cluster, issuing.ca, issuing.config, trustAnchorsPem);
+    }
+    const rotation = { phase, meaning: rotationPhaseMeaning[phase]!, issuingRootGeneration: issuing.config.generation, trustedRootGenerations: nextRootCa ? (phase === 3 ? [pki.nextRoot!.generation] : [pki.root.generation, pki.nextRoot!.generation]) : [pki.root.generation] };
+    return {
+        rootCa,
+        nextRootCa,
+        rootCaCertPem: rootCa.certPem,
+        trustAnchorsPem,
+        clusters: deployed,
+        outputs: { rootCaCertificate: rootCa.certPem, trustAnchors: trustAnchorsPem, pkiRotation: rotation },
+    };
+}
+
+/** A root CA from its config; generation 1 keeps the original resource name, later ones add theirs. */
+function deployRootCa(config: EnvironmentConfig, root: PkiConfig["root"]): RootCa {
+    const generationSuffix = root.generation === 1 ? "" : ` G${root.generation}`;
+    return new RootCa(
+        root.generation === 1 ? "pki-root-ca" : `pki-root-ca-g${root.generation}`,
         {
-            commonName: pki.root.commonName ?? `trustmesh ${config.environment} root CA`,
-            organization: pki.root.organization,
-            algorithm: pki.root.key.algorithm,
-            ecdsaCurve: pki.root.key.ecdsaCurve,
-            rsaBits: pki.root.key.rsaBits,
-            validityHours: pki.root.validityHours,
-            earlyRenewalHours: pki.root.earlyRenewalHours,
+            commonName: root.commonName ?? `trustmesh ${config.environment} root CA${generationSuffix}`,
+            organization: root.organization,
+            algorithm: root.key.algorithm,
+            ecdsaCurve: root.key.ecdsaCurve,
+            rsaBits: root.key.rsaBits,
+            validityHours: root.validityHours,
+            earlyRenewalHours: root.earlyRenewalHours,
         },
         // Losing the prod root means re-issuing every certificate in both clusters: keep it from deletion.
         { protect: config.environment === "prod" },
     );
-
-    const deployed: Partial<Record<ClusterName, ClusterPki>> = {};
-    for (const cluster of Object.values(clusters)) {
-        if (cluster) deployed[cluster.key] = deployClusterPki(config, cluster, rootCa);
-    }
-    return { rootCa, rootCaCertPem: rootCa.certPem, trustAnchorsPem: rootCa.certPem, clusters: deployed, outputs: { rootCaCertificate: rootCa.certPem } };
 }
 
-function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, rootCa: RootCa): ClusterPki {
+function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, rootCa: RootCa, root: PkiConfig["root"], trustAnchorsPem: pulumi.Output<string>): ClusterPki {
     const pki = config.pki;
     const key = cluster.key;
     const clusterOpts = { provider: cluster.provider, dependsOn: cluster.ready };
@@ -98,15 +129,15 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
         `${key}-internal-ca`,
         {
             clusterName: key,
-            organization: pki.root.organization,
+            organization: root.organization,
             rootCertPem: rootCa.certPem,
             rootPrivateKeyPem: rootCa.privateKeyPem,
-            algorithm: pki.root.key.algorithm,
-            ecdsaCurve: pki.root.key.ecdsaCurve,
-            rsaBits: pki.root.key.rsaBits,
+            algorithm: root.key.algorithm,
+            ecdsaCurve: root.key.ecdsaCurve,
+            rsaBits: root.key.rsaBits,
             validityHours: pki.intermediate.validityHours,
             earlyRenewalHours: pki.intermediate.earlyRenewalHours,
-            rootValidityHours: pki.root.validityHours,
+            rootValidityHours: root.validityHours,
             namespace: certManagerNamespace,
         },
         afterCertManager,
@@ -119,7 +150,7 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
 
     const trustManager = new TrustManager(
         `${key}-trust-manager`,
-        { rootCaCertPem: rootCa.certPem, namespace: certManagerNamespace, namespaceSelector: { [pki.trustBundleNamespaceLabel]: "enabled" } },
+        { rootCaCertPem: trustAnchorsPem, namespace: certManagerNamespace, namespaceSelector: { [pki.trustBundleNamespaceLabel]: "enabled" } },
         afterCertManager,
     );
     const reloader = new Reloader(`${key}-reloader`, {}, clusterOpts);

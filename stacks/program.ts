@@ -7,7 +7,7 @@ import { deployClusters } from "./clusters";
 import type { GcpDeployment } from "./gcp";
 import { deployMesh } from "./mesh";
 import { deployNamespaces, namespaceReady } from "./namespaces";
-import { deployPki } from "./pki";
+import { deployPki, type PkiRotationOutput } from "./pki";
 
 /**
  * The environment program: reads and validates the stack's config, then builds everything from it.
@@ -42,6 +42,10 @@ export interface EnvironmentStackOutputs {
     keyVaultUri?: pulumi.Output<string>;
     /** The environment's root CA certificate (public): what every peer verifies against. */
     rootCaCertificate: pulumi.Output<string>;
+    /** Every root both clusters trust, PEM (two during a root rotation). */
+    trustAnchors: pulumi.Output<string>;
+    /** Where a root rotation stands: its `phase` is the next update's `trustmesh:pki.rotation.deployedPhase`. */
+    pkiRotation: PkiRotationOutput;
     /** Link name -> host clients connect to. */
     meshLinks: Record<string, pulumi.Output<string>>;
     /** Cluster key -> static IP of its ingress gateway. */
@@ -85,6 +89,8 @@ export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOut
             : {}),
         ...(keyVault ? { keyVaultUri: keyVault.keyVaultUri } : {}),
         rootCaCertificate: pki.outputs.rootCaCertificate,
+        trustAnchors: pki.outputs.trustAnchors,
+        pkiRotation: pki.outputs.pkiRotation,
         meshLinks: mesh.outputs.meshLinks,
         meshIngressAddresses: mesh.outputs.meshIngressAddresses,
     };

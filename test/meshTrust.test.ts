@@ -4,11 +4,14 @@ import { strict as assert } from "node:assert";
 import { istioCsrValues, validateIstioCsrArgs } from "../components/istioCsr";
 import { istiodCaValues, istioNetworkPolicySpecs, mergeValues, istiodValues } from "../components/istio";
 import type { RecordedResource } from "../offline/engine";
-import { policySubjects } from "../offline/plan";
+import { policySubjects, type PlanResult } from "../offline/plan";
+import { summaryLines } from "../offline/cli/plan";
+import { pemCertificates } from "../policy/pki";
+import { parseEnvironmentConfig } from "../stacks/config";
 import type { PolicySubject } from "../offline/policyRunner";
 import { allPolicies } from "../policy/registry";
 import { violationsOf, withField } from "./policy/harness";
-import { plannedStack } from "./helpers/plans";
+import { plannedStack, prodWithRotation } from "./helpers/plans";
 import { problemsOf, stackConfig } from "./helpers/stacks";
 
 const stacks = ["dev", "staging", "prod"] as const;
@@ -193,5 +196,93 @@ describe("mesh trust: identity on the link", function () {
     it("the new policies are in the pack's catalogue", () => {
         const names = allPolicies.map((p) => p.name);
         for (const name of ["mesh-external-ca-in-prod", "mesh-link-authorization", "pki-trust-bundle-issuing-roots"]) assert.ok(names.includes(name), name);
+    });
+});
+
+/** The roots (certificate bodies) a PEM text holds, in order. */
+function rootsIn(pem: string): string[] {
+    return pemCertificates(pem);
+}
+
+describe("mesh trust: root rotation in three phases (prod)", function () {
+    this.timeout(300_000);
+    const plans = new Map<number, PlanResult>();
+    let oldRoot: string;
+    let newRoot: string;
+
+    before(async () => {
+        for (const [phase, from] of [[1, 0], [2, 1], [3, 2]] as const) plans.set(phase, await prodWithRotation(phase, from));
+        const first = plans.get(1)!;
+        oldRoot = pemCertificates(first.run.outputs.rootCaCertificate as string)[0]!;
+        newRoot = rootsIn(first.run.outputs.trustAnchors as string).find((root) => root !== oldRoot)!;
+        assert.ok(oldRoot && newRoot && oldRoot !== newRoot, "two distinct roots");
+    });
+
+    const intermediateIssuer = (plan: PlanResult, cluster: string) => pemCertificates(byName(plan.run.resources, `${cluster}-internal-ca-cert`).inputs.caCertPem as string)[0];
+    const bundleRoots = (plan: PlanResult, cluster: string) => rootsIn(((byName(plan.run.resources, `${cluster}-trust-manager-bundle`).inputs.spec as any).sources as any[]).map((s) => s.inLine).join(""));
+    const meshAnchors = (plan: PlanResult, cluster: string) => rootsIn((byName(plan.run.resources, `${cluster}-istio-istio-csr-trust-anchors`).inputs.data as any)["root-cas.pem"]);
+
+    it("phase 1: both roots in the trust-manager bundle and the mesh trust anchors on both clusters; intermediates still from the old root", () => {
+        const plan = plans.get(1)!;
+        for (const cluster of clusters) {
+            assert.deepEqual(bundleRoots(plan, cluster), [oldRoot, newRoot], `${cluster} bundle`);
+            assert.deepEqual(meshAnchors(plan, cluster), [oldRoot, newRoot], `${cluster} mesh trust anchors`);
+            assert.equal(intermediateIssuer(plan, cluster), oldRoot);
+        }
+        assert.equal((plan.run.outputs.pkiRotation as any).phase, 1);
+        assert.deepEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+        assert.equal(plan.schemaErrors.length, 0);
+    });
+
+    it("phase 2: intermediates re-issued from the new root, both roots still trusted", () => {
+        const plan = plans.get(2)!;
+        for (const cluster of clusters) {
+            assert.equal(intermediateIssuer(plan, cluster), newRoot, `${cluster} intermediate from the new root`);
+            assert.deepEqual(bundleRoots(plan, cluster), [oldRoot, newRoot]);
+            assert.deepEqual(meshAnchors(plan, cluster), [oldRoot, newRoot]);
+        }
+        assert.deepEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+    });
+
+    it("phase 3: the old root is out of every bundle and trust anchor; the plan says so", () => {
+        const plan = plans.get(3)!;
+        for (const cluster of clusters) {
+            assert.deepEqual(bundleRoots(plan, cluster), [newRoot]);
+            assert.deepEqual(meshAnchors(plan, cluster), [newRoot]);
+            assert.equal(intermediateIssuer(plan, cluster), newRoot);
+        }
+        assert.match(summaryLines(plan, "out", 0).join("\n"), /pki root rotation: phase 3 of 3: the current root retired/);
+        assert.deepEqual(plan.violations.filter((v) => v.enforcementLevel === "mandatory"), []);
+    });
+
+    it("a bundle that retired the old root while intermediates still come from it is a mandatory violation", () => {
+        // Phase 1's intermediates (old root) with phase 3's bundles (new root only): what a 1 -> 3 jump would leave.
+        const phase1 = policySubjects(plans.get(1)!.run.resources as RecordedResource[]);
+        const phase3 = new Map(policySubjects(plans.get(3)!.run.resources as RecordedResource[]).map((s) => [s.name, s]));
+        const jumped = phase1.map((s) => (/-trust-manager-bundle$|-istio-csr-trust-anchors$/.test(s.name) ? { ...s, props: phase3.get(s.name)!.props } : s));
+        const found = violationsOf("pki-trust-bundle-issuing-roots", jumped);
+        assert.equal(found.length, 4, found.map((v) => v.message).join("\n"));
+    });
+
+    it("prod refuses a phase jump, naming the key; dev allows it", () => {
+        const prod = stackConfig("prod");
+        prod.pki = { ...(prod.pki ?? {}), nextRoot: { generation: 2 }, rotation: { phase: 3, deployedPhase: 1 } };
+        const problems = problemsOf(prod);
+        assert.equal(problems.length, 1, JSON.stringify(problems));
+        assert.equal(problems[0]!.key, "trustmesh:pki.rotation.phase");
+        assert.match(problems[0]!.message, /3 is refused in prod from deployedPhase 1: .*deploy phase 2 first/);
+        const back = stackConfig("prod");
+        back.pki = { ...(back.pki ?? {}), nextRoot: { generation: 2 }, rotation: { phase: 0 + 1, deployedPhase: 3 } };
+        assert.match(problemsOf(back)[0]!.message, /deploy phase 2 first/);
+        const dev = stackConfig("dev");
+        dev.pki = { ...(dev.pki ?? {}), nextRoot: { generation: 2 }, rotation: { phase: 3, deployedPhase: 1 } };
+        assert.doesNotThrow(() => parseEnvironmentConfig(dev));
+    });
+
+    it("a next root needs a rotation and the next generation", () => {
+        const values = stackConfig("dev");
+        values.pki = { ...(values.pki ?? {}), nextRoot: { generation: 3 } };
+        const keys = problemsOf(values).map((p) => p.key).sort();
+        assert.deepEqual(keys, ["trustmesh:pki.nextRoot.generation", "trustmesh:pki.rotation"]);
     });
 });

@@ -11,7 +11,8 @@ import * as x509 from "@peculiar/x509";
 import { runOffline, type OfflineRun } from "../offline/engine";
 import { planStack } from "../offline/plan";
 import { RootCa } from "../components/rootCa";
-import { plannedStack } from "./helpers/plans";
+import { plannedStack, prodWithRotation } from "./helpers/plans";
+import type { PlanResult } from "../offline/plan";
 
 interface Ca {
     certPem: string;
@@ -31,8 +32,12 @@ async function importKey(pem: string) {
     return webcrypto.subtle.importKey("pkcs8", der, { name: "ECDSA", namedCurve: ec.crv }, true, ["sign"]);
 }
 
-/** Signs a leaf as cert-manager would: fresh P-256 key, SANs, server or client auth, chain to the CA. */
-async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client"): Promise<Leaf> {
+/**
+ * Signs a leaf as cert-manager would: fresh P-256 key, SANs, server or client auth, chain to the CA. A
+ * `spiffe` identity makes it a mesh workload certificate as istio-csr issues it: the SPIFFE URI SAN and
+ * both usages (a sidecar is client and server).
+ */
+async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client" | "workload", spiffe?: string): Promise<Leaf> {
     const keys = (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
     const caCert = new x509.X509Certificate(ca.certPem);
     const caKey = await importKey(ca.keyPem);
@@ -51,8 +56,10 @@ async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client"):
         extensions: [
             new x509.BasicConstraintsExtension(false, undefined, true),
             new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-            new x509.ExtendedKeyUsageExtension([usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
-            new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "localhost" }, { type: "ip", value: "127.0.0.1" }]),
+            new x509.ExtendedKeyUsageExtension(
+                usage === "workload" ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+            ),
+            new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "localhost" }, { type: "ip", value: "127.0.0.1" }, ...(spiffe ? [{ type: "url" as const, value: spiffe }] : [])]),
             ...(ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId)] : []),
         ],
     });
@@ -66,13 +73,19 @@ interface HandshakeResult {
     error?: string;
 }
 
-/** One mTLS exchange on 127.0.0.1: the server requires a client certificate; both trust only `rootPem`. */
-async function mtls(server: Leaf, client: Leaf | undefined, rootPem: string, clientRootPem = rootPem): Promise<HandshakeResult> {
+/**
+ * One mTLS exchange on 127.0.0.1: the server requires a client certificate; both trust only `rootPem`
+ * (one or more roots). With `allowedPrincipal`, the server then admits only a client whose certificate
+ * carries that SPIFFE identity, as an Istio AuthorizationPolicy on `principals` does.
+ */
+async function mtls(server: Leaf, client: Leaf | undefined, rootPem: string, clientRootPem = rootPem, allowedPrincipal?: string): Promise<HandshakeResult> {
     // The server requests a client certificate and OpenSSL verifies it against `rootPem`; the verdict
     // (socket.authorized / authorizationError) is read explicitly, so a failure says why.
     const srv = tlsNode.createServer({ key: server.keyPem, cert: server.certPem, ca: [rootPem], requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.3" }, (socket) => {
         if (!socket.getPeerCertificate()?.raw) socket.end("rejected: no client certificate");
-        else if (socket.authorized) socket.end("ok");
+        else if (socket.authorized && allowedPrincipal !== undefined && !(socket.getPeerCertificate().subjectaltname ?? "").split(", ").includes(`URI:spiffe://${allowedPrincipal}`)) {
+            socket.end(`rejected: principal ${(socket.getPeerCertificate().subjectaltname ?? "").split(", ").find((san) => san.startsWith("URI:")) ?? "none"} is not ${allowedPrincipal}`);
+        } else if (socket.authorized) socket.end("ok");
         else socket.end(`rejected: ${String(socket.authorizationError ?? "no client certificate")}`);
     });
     await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
@@ -202,5 +215,90 @@ describe("pki: offline trust proof (real mTLS on 127.0.0.1)", function () {
         assert.equal(again.run.outputs.rootCaCertificate, root);
         assert.equal(intermediateFromPlan(again.run, "gke").certPem, gke.certPem);
         assert.equal(intermediateFromPlan(again.run, "aks").keyPem, aks.keyPem);
+    });
+});
+
+/** A cluster's mesh trust anchors as istio-csr gets them: its ConfigMap in the plan. */
+function meshTrustAnchors(plan: PlanResult, cluster: "gke" | "aks"): string {
+    const anchors = plan.run.resources.find((r) => r.name === `${cluster}-istio-istio-csr-trust-anchors`);
+    assert.ok(anchors, `no ${cluster} mesh trust anchors in the plan`);
+    return (anchors.inputs.data as Record<string, string>)["root-cas.pem"]!;
+}
+
+/** The SPIFFE trust domain istio-csr issues under on a cluster. */
+function trustDomain(plan: PlanResult, cluster: "gke" | "aks"): string {
+    const release = plan.run.resources.find((r) => r.name === `${cluster}-istio-istio-csr-release`);
+    return (release!.inputs.values as any).app.tls.trustDomain as string;
+}
+
+describe("mesh: workload identities of both meshes through the shared root (real mTLS on 127.0.0.1)", function () {
+    this.timeout(300_000);
+    let plan: PlanResult;
+    let gkeWorkload: Leaf;
+    let aksWorkload: Leaf;
+    let gkeId: string;
+    let aksId: string;
+
+    before(async () => {
+        plan = await plannedStack("prod");
+        gkeId = `${trustDomain(plan, "gke")}/ns/mysql-client/sa/default`;
+        aksId = `${trustDomain(plan, "aks")}/ns/mysql/sa/mysql`;
+        // As istio-csr issues them: signed by each cluster's own intermediate, identity in the URI SAN.
+        gkeWorkload = await signLeaf(intermediateFromPlan(plan.run, "gke"), "gke workload", "workload", `spiffe://${gkeId}`);
+        aksWorkload = await signLeaf(intermediateFromPlan(plan.run, "aks"), "aks workload", "workload", `spiffe://${aksId}`);
+    });
+
+    it("a GKE workload and an AKS workload verify each other, each trusting its own mesh's anchors", async () => {
+        assert.notEqual(trustDomain(plan, "gke"), trustDomain(plan, "aks"));
+        // GKE serves, AKS calls: the server trusts GKE's anchors, the client AKS's; and the other way round.
+        assert.deepEqual(await mtls(gkeWorkload, aksWorkload, meshTrustAnchors(plan, "gke"), meshTrustAnchors(plan, "aks"), aksId), { ok: true });
+        assert.deepEqual(await mtls(aksWorkload, gkeWorkload, meshTrustAnchors(plan, "aks"), meshTrustAnchors(plan, "gke"), gkeId), { ok: true });
+    });
+
+    it("an identity of the other mesh that policy does not name is refused after the handshake", async () => {
+        const other = await signLeaf(intermediateFromPlan(plan.run, "aks"), "aks other", "workload", `spiffe://${trustDomain(plan, "aks")}/ns/payments/sa/default`);
+        const result = await mtls(gkeWorkload, other, meshTrustAnchors(plan, "gke"), meshTrustAnchors(plan, "aks"), aksId);
+        assert.equal(result.ok, false);
+        assert.match(result.error ?? "", /^server rejected: principal URI:spiffe:\/\/aks\.prod\.westeurope\/ns\/payments\/sa\/default is not /);
+    });
+
+    it("a workload leaf from a foreign root is refused by the mesh", async () => {
+        const foreign = await variantIntermediate("foreign-root");
+        const stranger = await signLeaf(foreign.intermediate, "intruder", "workload", `spiffe://${aksId}`);
+        const result = await mtls(gkeWorkload, stranger, meshTrustAnchors(plan, "gke"), meshTrustAnchors(plan, "aks"), aksId);
+        assert.equal(result.ok, false);
+        assert.equal(result.error, "server rejected: UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+    });
+
+    describe("root rotation", () => {
+        let phase1: PlanResult;
+        let phase2: PlanResult;
+        let phase3: PlanResult;
+        before(async () => {
+            phase1 = await prodWithRotation(1, 0);
+            phase2 = await prodWithRotation(2, 1);
+            phase3 = await prodWithRotation(3, 2);
+        });
+
+        it("phase 1: leaves from the old chain and from the new chain both verify, on both meshes", async () => {
+            const oldGke = await signLeaf(intermediateFromPlan(phase1.run, "gke"), "old gke", "workload", `spiffe://${gkeId}`);
+            const newAks = await signLeaf(intermediateFromPlan(phase2.run, "aks"), "new aks", "workload", `spiffe://${aksId}`);
+            const oldAks = await signLeaf(intermediateFromPlan(phase1.run, "aks"), "old aks", "workload", `spiffe://${aksId}`);
+            const newGke = await signLeaf(intermediateFromPlan(phase2.run, "gke"), "new gke", "workload", `spiffe://${gkeId}`);
+            assert.notEqual(intermediateFromPlan(phase1.run, "aks").certPem, intermediateFromPlan(phase2.run, "aks").certPem, "phase 2 re-issued the intermediate");
+            for (const [server, client] of [[oldGke, newAks], [newGke, oldAks], [oldGke, oldAks], [newGke, newAks]] as const) {
+                assert.deepEqual(await mtls(server, client, meshTrustAnchors(phase1, "gke"), meshTrustAnchors(phase1, "aks")), { ok: true });
+            }
+        });
+
+        it("after phase 3, a leaf of the old chain is refused and the new chain verifies", async () => {
+            const newGke = await signLeaf(intermediateFromPlan(phase3.run, "gke"), "new gke", "workload", `spiffe://${gkeId}`);
+            const newAks = await signLeaf(intermediateFromPlan(phase3.run, "aks"), "new aks", "workload", `spiffe://${aksId}`);
+            const oldAks = await signLeaf(intermediateFromPlan(phase1.run, "aks"), "old aks", "workload", `spiffe://${aksId}`);
+            assert.deepEqual(await mtls(newGke, newAks, meshTrustAnchors(phase3, "gke"), meshTrustAnchors(phase3, "aks")), { ok: true });
+            const refused = await mtls(newGke, oldAks, meshTrustAnchors(phase3, "gke"), meshTrustAnchors(phase3, "aks"));
+            assert.equal(refused.ok, false);
+            assert.equal(refused.error, "server rejected: UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
+        });
     });
 });

@@ -72,6 +72,9 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
         "",
         `manifests: ${manifestCount} written under ${outDir}/ (secret values redacted)`,
     ];
+    // Where a root CA rotation stands (stacks/pki.ts): the phase an operator reads before the next update.
+    const rotation = result.run.outputs.pkiRotation as { meaning?: string } | undefined;
+    if (rotation?.meaning) lines.push(`pki root rotation: ${rotation.meaning}`);
     if (result.schemaErrors.length > 0) {
         lines.push("", `schema errors (${result.schemaErrors.length}):`);
         for (const s of result.schemaErrors) lines.push(`  ${s.cluster} ${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.name}: ${s.errors.join("; ")}`);

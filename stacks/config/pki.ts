@@ -11,20 +11,46 @@ export const keyAlgorithmSchema = z
         ecdsaCurve: z.enum(["P256", "P384"]).default("P384"),
     });
 
+/** A root CA. Its generation names its resources, so a new root never replaces the one in service. */
+export const rootCaSchema = z.strictObject({
+    /** Root CA subject common name. @default "trustmesh <environment> root CA" */
+    commonName: z.string().min(1).optional(),
+    /** Subject organization. @default "trustmesh" */
+    organization: z.string().min(1).default("trustmesh"),
+    /** Key of the root CA. @default - ECDSA P384 */
+    key: keyAlgorithmSchema.default(keyAlgorithmSchema.parse({})),
+    /** Validity in hours. @default 87600 (10 years) */
+    validityHours: z.number().int().positive().default(87600),
+    /** Re-issue this many hours before expiry. @default 8760 (1 year) */
+    earlyRenewalHours: z.number().int().nonnegative().default(8760),
+    /** Generation of this root: 1 for the first, one more for each rotation. It names the root's resources. @default 1 */
+    generation: z.number().int().min(1).default(1),
+});
+
+/**
+ * A root rotation in three phases, each one `pulumi up` (README, "Rotating the root CA"):
+ * 1 both roots in every trust bundle and the meshes' trust anchors, intermediates still from the old root;
+ * 2 the intermediates (and with them every leaf) re-issued from the new root, both roots still trusted;
+ * 3 the old root retired from every bundle.
+ */
+export const rotationSchema = z.strictObject({
+    /** The phase this update brings the stack to: 1, 2 or 3. */
+    phase: z.number().int().min(1).max(3),
+    /** The phase the stack is in now (the `pkiRotation.phase` output of its last update; 0 before the rotation starts). */
+    deployedPhase: z.number().int().min(0).max(3),
+});
+
 export const pkiSchema = z
     .strictObject({
-    root: z.strictObject({
-        /** Root CA subject common name. @default "trustmesh <environment> root CA" */
-        commonName: z.string().min(1).optional(),
-        /** Subject organization. @default "trustmesh" */
-        organization: z.string().min(1).default("trustmesh"),
-        /** Key of the root CA. @default - ECDSA P384 */
-        key: keyAlgorithmSchema.default(keyAlgorithmSchema.parse({})),
-        /** Validity in hours. @default 87600 (10 years) */
-        validityHours: z.number().int().positive().default(87600),
-        /** Re-issue this many hours before expiry. @default 8760 (1 year) */
-        earlyRenewalHours: z.number().int().nonnegative().default(8760),
-    }).default({ organization: "trustmesh", key: keyAlgorithmSchema.parse({}), validityHours: 87600, earlyRenewalHours: 8760 }),
+    /** The root CA in service. */
+    root: rootCaSchema.default(rootCaSchema.parse({})),
+    /**
+     * The root a rotation moves to, beside `root` until the rotation ends (then it becomes `root`, with
+     * its generation, and this is removed). Needs `rotation`. @default - no rotation
+     */
+    nextRoot: rootCaSchema.optional(),
+    /** Where a root rotation stands. Required with nextRoot. @default - no rotation */
+    rotation: rotationSchema.optional(),
     intermediate: z.strictObject({
         /** Validity of each cluster's intermediate CA, in hours. @default 26280 (3 years) */
         validityHours: z.number().int().positive().default(26280),
@@ -73,6 +99,19 @@ export const pkiSchema = z
                 });
             }
         }
+        if (pki.nextRoot && pki.nextRoot.earlyRenewalHours >= pki.nextRoot.validityHours) {
+            ctx.addIssue({ code: "custom", path: ["nextRoot", "earlyRenewalHours"], message: `${pki.nextRoot.earlyRenewalHours} must be below validityHours ${pki.nextRoot.validityHours}` });
+        }
+        if ((pki.nextRoot === undefined) !== (pki.rotation === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: [pki.nextRoot ? "rotation" : "nextRoot"],
+                message: "nextRoot and rotation go together: a rotation needs the root it moves to, and a next root needs the phase it is in",
+            });
+        }
+        if (pki.nextRoot && pki.nextRoot.generation !== pki.root.generation + 1) {
+            ctx.addIssue({ code: "custom", path: ["nextRoot", "generation"], message: `${pki.nextRoot.generation} must be ${pki.root.generation + 1}, one more than root.generation` });
+        }
         if (pki.intermediate.validityHours > pki.root.validityHours) {
             ctx.addIssue({
                 code: "custom",
@@ -81,5 +120,32 @@ export const pkiSchema = z
             });
         }
     });
+
+/** What each rotation phase means, as the plan and the stack output show it. */
+export const rotationPhaseMeaning: Record<number, string> = {
+    0: "no rotation: one root, trusted everywhere, issuing the intermediates",
+    1: "phase 1 of 3: both roots trusted everywhere, intermediates still from the current root",
+    2: "phase 2 of 3: both roots trusted, intermediates (and every leaf) re-issued from the next root",
+    3: "phase 3 of 3: the current root retired, only the next root trusted and issuing",
+};
+
+/**
+ * Environment rules of a rotation: prod moves one phase per update. Skipping one breaks trust while the
+ * update rolls out: 0 -> 2 issues leaves from a root peers do not trust yet; 1 -> 3 retires the root
+ * whose intermediates are still in use; going back two phases does the same in reverse.
+ */
+export function pkiEnvironmentProblems(env: { environment: string; pki: PkiConfig }): Array<{ path: (string | number)[]; message: string }> {
+    const rotation = env.pki.rotation;
+    if (!rotation || env.environment !== "prod" || Math.abs(rotation.phase - rotation.deployedPhase) <= 1) return [];
+    const next = rotation.deployedPhase + Math.sign(rotation.phase - rotation.deployedPhase);
+    return [
+        {
+            path: ["pki", "rotation", "phase"],
+            message:
+                `${rotation.phase} is refused in prod from deployedPhase ${rotation.deployedPhase}: skipping a phase breaks trust while the update rolls out ` +
+                `(${rotation.phase > rotation.deployedPhase ? "certificates from a root not yet trusted everywhere, or a root retired while its intermediates are in use" : "the same in reverse"}); deploy phase ${next} first`,
+        },
+    ];
+}
 
 export type PkiConfig = z.infer<typeof pkiSchema>;

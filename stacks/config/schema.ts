@@ -5,7 +5,7 @@ import { deployProblems, deploySchema } from "./deploy";
 import { gcpEnvironmentProblems, gcpSchema } from "./gcp";
 import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
 import { namespaceSchema } from "./namespaces";
-import { pkiSchema } from "./pki";
+import { pkiEnvironmentProblems, pkiSchema } from "./pki";
 import { policySchema } from "./policy";
 
 /** The config namespace every trustmesh key lives in (`trustmesh:<key>` in a stack file). */
@@ -74,6 +74,10 @@ export const environmentSchema = z
     .superRefine(
         (env, ctx) => gcpEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
         { when: sectionsValid("environment", "gcp") },
+    )
+    .superRefine(
+        (env, ctx) => pkiEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
+        { when: sectionsValid("environment", "pki") },
     )
     .superRefine(
         (env, ctx) => azureEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
