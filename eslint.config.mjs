@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "plan-out/**", "out/**", "bench-out/**"] },
+    { ignores: ["node_modules/**", "plan-out/**", "out/**", "bench-out/**", "dist/**", "packaging/consumer/bin/**"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

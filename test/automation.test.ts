@@ -312,14 +312,16 @@ describe("Automation API entry", function () {
 });
 
 describe("package entry points", () => {
-    it("exports the components at the root and the Automation API at trustmesh/automation", () => {
-        // Resolved through package.json "exports", as a consumer of the package resolves them.
-        /* eslint-disable @typescript-eslint/no-require-imports */
-        const root = require("trustmesh") as typeof import("../components/index");
-        const automation = require("trustmesh/automation") as typeof import("../automation/index");
-        /* eslint-enable @typescript-eslint/no-require-imports */
-        assert.equal(typeof root.NamespaceBaseline, "function");
-        assert.equal(typeof automation.upEnvironment, "function");
-        assert.equal(typeof automation.previewEnvironment, "function");
+    it("exports the components at the root and the Automation API at trustmesh/automation, compiled from their sources", () => {
+        // What a consumer resolves is tested on the packed tarball (npm run test:package); here: the
+        // exports map names the files the build compiles from components/index.ts and automation/index.ts.
+        const manifest = JSON.parse(readFileSync(path.resolve(__dirname, "..", "package.json"), "utf8")) as { exports: Record<string, { types: string; default: string }> };
+        const build = JSON.parse(readFileSync(path.resolve(__dirname, "..", "tsconfig.build.json"), "utf8")) as { files: string[] };
+        for (const [subpath, source] of [[".", "components/index.ts"], ["./automation", "automation/index.ts"]] as const) {
+            const entry = manifest.exports[subpath]!;
+            assert.equal(entry.default, `./dist/${source.replace(/\.ts$/, ".js")}`);
+            assert.equal(entry.types, `./dist/${source.replace(/\.ts$/, ".d.ts")}`);
+            assert.ok(build.files.includes(source), `${source} is not compiled by tsconfig.build.json`);
+        }
     });
 });

@@ -139,11 +139,18 @@ describe("component package schema", function () {
         }
     });
 
-    it("is a nodejs plugin whose provider is trustmesh, served from components/index.ts", () => {
+    it("is a nodejs plugin whose provider is trustmesh, served from components/index.ts compiled (no ts-node)", () => {
         const plugin = parse(readFileSync(path.join(root, "PulumiPlugin.yaml"), "utf8")) as { runtime: string | { name: string } };
         assert.equal(typeof plugin.runtime === "string" ? plugin.runtime : plugin.runtime.name, "nodejs");
         assert.equal(providerName, "trustmesh");
-        assert.equal(packageJson.main, "components/index.ts");
+        // The host requires "main"; the build compiles components/index.ts to it.
+        assert.equal(packageJson.main, "./dist/components/index.js");
+        const build = JSON.parse(readFileSync(path.join(root, "tsconfig.build.json"), "utf8")) as { files: string[]; compilerOptions: { outDir: string; rootDir: string } };
+        assert.ok(build.files.includes("components/index.ts") && build.compilerOptions.outDir === "dist" && build.compilerOptions.rootDir === ".");
+        // The analyzer cannot read dist/*.js: it starts from the root index.ts, which re-exports components/.
+        const entry = (state as unknown as { findProgramEntryPoint(): ts.SourceFile }).findProgramEntryPoint();
+        assert.equal(path.relative(root, entry.fileName), "index.ts");
+        assert.match(entry.text, /export \* from "\.\/components";/);
     });
 
     it("finds every ComponentResource class components/index.ts exports", () => {
