@@ -108,8 +108,14 @@ export const baselineCapabilities = new Set([
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ]);
 
-function normalizeCapability(cap: unknown): string {
-    return String(cap).toUpperCase().replace(/^CAP_/, "");
+/**
+ * Pod Security Admission compares capability names exactly as written (`CHOWN` is allowed, `CAP_CHOWN`
+ * and `chown` are not; only `ALL` drops everything), so the checks here do too. The hint tells the
+ * author the spelling the admission controller would have accepted.
+ */
+function spellingHint(cap: unknown, allowed: ReadonlySet<string>): string {
+    const canonical = String(cap).toUpperCase().replace(/^CAP_/, "");
+    return canonical !== String(cap) && allowed.has(canonical) ? ` (Pod Security Admission compares names exactly: write ${canonical})` : "";
 }
 
 export const baselineCapabilitiesPolicy: TrustmeshResourcePolicy = {
@@ -123,8 +129,8 @@ export const baselineCapabilitiesPolicy: TrustmeshResourcePolicy = {
             const added = view.securityContext.capabilities?.add;
             for (const cap of Array.isArray(added) ? added : []) {
                 if (cap === null || cap === undefined) continue;
-                if (!baselineCapabilities.has(normalizeCapability(cap))) {
-                    report(`${describeContainer(view)} adds capability ${String(cap)}; remove it from securityContext.capabilities.add.`);
+                if (typeof cap !== "string" || !baselineCapabilities.has(cap)) {
+                    report(`${describeContainer(view)} adds capability ${String(cap)}${spellingHint(cap, baselineCapabilities)}; remove it from securityContext.capabilities.add.`);
                 }
             }
         }, reportViolation),
@@ -140,11 +146,14 @@ export const restrictedCapabilities: TrustmeshResourcePolicy = {
         eachContainer(args, (view, spec, report) => {
             if (isWindowsPod(spec)) return;
             const caps = view.securityContext.capabilities ?? {};
-            const dropped = Array.isArray(caps.drop) ? caps.drop.map(normalizeCapability) : [];
-            if (!dropped.includes("ALL")) report(`${describeContainer(view)} must set securityContext.capabilities.drop: ["ALL"].`);
+            const dropped: unknown[] = Array.isArray(caps.drop) ? caps.drop : [];
+            if (!dropped.includes("ALL")) {
+                const hint = dropped.some((cap) => spellingHint(cap, new Set(["ALL"])) !== "") ? " (Pod Security Admission compares names exactly: write ALL)" : "";
+                report(`${describeContainer(view)} must set securityContext.capabilities.drop: ["ALL"]${hint}.`);
+            }
             for (const cap of Array.isArray(caps.add) ? caps.add : []) {
-                if (cap !== null && cap !== undefined && normalizeCapability(cap) !== "NET_BIND_SERVICE") {
-                    report(`${describeContainer(view)} adds capability ${String(cap)}; the restricted profile allows only NET_BIND_SERVICE.`);
+                if (cap !== null && cap !== undefined && cap !== "NET_BIND_SERVICE") {
+                    report(`${describeContainer(view)} adds capability ${String(cap)}${spellingHint(cap, new Set(["NET_BIND_SERVICE"]))}; the restricted profile allows only NET_BIND_SERVICE.`);
                 }
             }
         }, reportViolation),

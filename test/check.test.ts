@@ -123,6 +123,17 @@ describe("npm run check", () => {
         });
     });
 
+    it("takes the file arguments after --allowed-registry as files, not as more registries", async () => {
+        const restricted = path.join(pods, "restricted-pod.yaml");
+        const result = await check("--allowed-registry", "registry.example.com/", restricted);
+        assert.doesNotMatch(result.err, /give at least one YAML file/);
+        assert.match(result.out, /\[workload-image-registry\] Pod restricted/);
+        assert.equal(result.code, 1);
+        const allowed = await check("--allowed-registry", "registry.example.com/", "--allowed-registry", "docker.io/library/", restricted);
+        assert.doesNotMatch(allowed.out, /workload-image-registry/);
+        assert.equal(allowed.code, 0, allowed.out);
+    });
+
     it("lists every policy of the pack with --list-policies", async () => {
         const result = await check("--list-policies");
         assert.equal(result.code, 0);

@@ -22,7 +22,8 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         .argument("[paths...]", "YAML files or folders (searched recursively for .yaml/.yml)")
         .option("--json <file>", "also write the result as JSON to this file")
         .addOption(new Option("--environment <tier>", "environment the policies judge by").choices(["dev", "staging", "prod"]).default("prod"))
-        .option("--allowed-registry <prefix...>", "image registries allowed (prefix match), repeatable (default: the stack schema's default list)")
+        // One value per flag: a variadic option would swallow the file arguments that follow it.
+        .option("--allowed-registry <prefix>", "an image registry allowed (prefix match); repeat the flag for more (default: the stack schema's default list)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
         .option("-n, --namespace <ns>", "namespace for namespaced objects that name none, as `kubectl apply -n` gives them", "default")
         .option("--list-policies", "print every policy in the pack and exit")
         .exitOverride()

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { ConfigError } from "../../stacks/config";
 import { writeFileSync } from "node:fs";
 import { environmentDiagram } from "../diagram";
-import { planExitCode, planJson, planStack, writeManifests, type PlanResult } from "../plan";
+import { planExitCode, planJson, planStack, programResources, writeManifests, type PlanResult } from "../plan";
 import { StackFileError } from "../stackFile";
 import { countTable, ExitCode, violationLines, writeJsonFile } from "./output";
 
@@ -60,7 +60,7 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
 }
 
 export function summaryLines(result: PlanResult, outDir: string, manifestCount: number): string[] {
-    const resources = result.run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const resources = programResources(result.run.resources);
     const lines = [
         `trustmesh plan for stack "${result.stack}" (${result.config.environment}), offline: ${resources.length} resources in ${Math.round(result.durationMs)} ms`,
         "",

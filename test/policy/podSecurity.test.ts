@@ -87,6 +87,20 @@ describe("policy: pod security (Pod Security Standards)", () => {
         }
     });
 
+    it("compares capability names exactly as Pod Security Admission does: CAP_-prefixed or lowercase names are refused", () => {
+        const added = (caps: string[]) => subject("kubernetes:core/v1:Pod", withField(pod, `${c}.securityContext.capabilities.add`, caps));
+        const baseline = violationsOf("pss-capabilities-baseline", [added(["CAP_CHOWN", "chown", "CHOWN"])]);
+        assert.equal(baseline.length, 2, JSON.stringify(baseline));
+        assert.match(baseline[0]!.message, /adds capability CAP_CHOWN \(Pod Security Admission compares names exactly: write CHOWN\)/);
+        assert.match(baseline[1]!.message, /adds capability chown \(Pod Security Admission compares names exactly: write CHOWN\)/);
+        const restrictedAdd = violationsOf("pss-capabilities-restricted", [added(["CAP_NET_BIND_SERVICE"])]);
+        assert.equal(restrictedAdd.length, 1);
+        assert.match(restrictedAdd[0]!.message, /write NET_BIND_SERVICE/);
+        const lowerDrop = violationsOf("pss-capabilities-restricted", [subject("kubernetes:core/v1:Pod", withField(pod, `${c}.securityContext.capabilities.drop`, ["all"]))]);
+        assert.equal(lowerDrop.length, 1);
+        assert.match(lowerDrop[0]!.message, /drop: \["ALL"\] \(Pod Security Admission compares names exactly: write ALL\)/);
+    });
+
     it("allows NET_BIND_SERVICE and the baseline capabilities where the profiles do", () => {
         const bind = withField(pod, `${c}.securityContext.capabilities.add`, ["NET_BIND_SERVICE"]);
         assert.deepEqual(violationsOf("pss-capabilities-restricted", [subject("kubernetes:core/v1:Pod", bind)]), []);
