@@ -4,6 +4,7 @@ import { ConfigError } from "../../stacks/config";
 import { writeFileSync } from "node:fs";
 import { environmentDiagram } from "../diagram";
 import { planExitCode, planJson, planStack, programResources, writeManifests, type PlanResult } from "../plan";
+import { planHtml, planMarkdown, planReport } from "../report";
 import { StackFileError } from "../stackFile";
 import { countTable, ExitCode, violationLines, writeJsonFile } from "./output";
 
@@ -13,6 +14,8 @@ interface PlanCliOptions {
     out?: string;
     stacksDir?: string;
     diagram?: string;
+    markdown?: string;
+    html?: string;
 }
 
 /** `npm run plan -- [--stack <name>] [--json <file>] [--out <dir>]`: returns the exit code. */
@@ -24,6 +27,8 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
         .option("--out <dir>", "folder for the rendered manifests, one subfolder per cluster (default: plan-out/<stack>)")
         .option("--stacks-dir <dir>", "folder holding the Pulumi.<stack>.yaml files (default: the project's stacks/)")
         .option("--diagram <file>", "also write a Mermaid diagram of the environment (clusters, gateways, links, issuers, identities, Key Vault)")
+        .option("--markdown <file>", "also write a short report for a pull request comment: resources per cloud and cluster, violations by level, schema errors, the diagram")
+        .option("--html <file>", "also write the report as a self-contained HTML page (no network) with the diagram drawn")
         .exitOverride()
         .configureOutput({ writeOut: (s) => log(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
     let options: PlanCliOptions;
@@ -55,6 +60,17 @@ export async function planCli(argv: string[], log: (line: string) => void = cons
     if (options.diagram) {
         writeFileSync(options.diagram, environmentDiagram(result.run.resources, `trustmesh environment "${result.stack}" (${result.config.environment}), from the offline plan`));
         log(`Mermaid diagram written to ${options.diagram}`);
+    }
+    if (options.markdown || options.html) {
+        const report = planReport(result);
+        if (options.markdown) {
+            writeFileSync(options.markdown, planMarkdown(report));
+            log(`Markdown report written to ${options.markdown}`);
+        }
+        if (options.html) {
+            writeFileSync(options.html, planHtml(report));
+            log(`HTML report written to ${options.html}`);
+        }
     }
     return planExitCode(result);
 }
