@@ -5,7 +5,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { addressAt, cidrsOverlap, isCanonicalCidr, prefixLength } from "./cidr";
+import { addressAt, cidrFamily, cidrProblem, cidrsOverlap, isCanonicalCidr, prefixLength } from "./cidr";
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { choiceProblems } from "./choices";
 import { withDependsOn, type DependsOn } from "./dependsOn";
@@ -66,6 +66,14 @@ export interface AksClusterArgs {
     podsCidr: string;
     /** Service range, outside the VNet and the pod range. */
     servicesCidr: string;
+    /**
+     * IPv6 overlay pod range of a dual-stack cluster, e.g. fd12:3456:789a::/64 (with `servicesCidrIpv6`):
+     * pods and Services get an address of each family. The node subnet must be dual-stack too
+     * (AzureNetwork `nodesCidrIpv6`). @default - IPv4 only
+     */
+    podsCidrIpv6?: string;
+    /** IPv6 Service range of a dual-stack cluster, /108 or smaller, e.g. fd12:3456:789a:1::/108. @default - IPv4 only */
+    servicesCidrIpv6?: string;
     /** Entra groups whose members administer the cluster through Azure RBAC. */
     adminGroupObjectIds: string[];
     /** Ranges allowed to reach a public API server; never 0.0.0.0/0. Required when privateCluster is false. @default [] */
@@ -151,7 +159,11 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
         ["servicesCidr", args.servicesCidr],
     ];
     if (args.vnetCidr !== undefined) ranges.unshift(["vnetCidr", args.vnetCidr]);
-    for (const [key, value] of ranges) if (!isCanonicalCidr(value)) problems.push(`${key} "${value}" must be an IPv4 CIDR with zero host bits`);
+    for (const [key, value] of ranges) {
+        if (cidrFamily(value) === "ipv6") problems.push(`${key} "${value}" is IPv6: give the IPv4 range here and the IPv6 one in ${key}Ipv6 (dual-stack)`);
+        else if (!isCanonicalCidr(value)) problems.push(`${key} "${value}" must be an IPv4 CIDR with zero host bits`);
+    }
+    problems.push(...dualStackProblems(args));
     const valid = ranges.filter(([, value]) => isCanonicalCidr(value));
     for (let i = 0; i < valid.length; i++) {
         for (let j = i + 1; j < valid.length; j++) {
@@ -189,6 +201,22 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
     if (args.secretRotationInterval !== undefined && !/^\d+[smh]$/.test(args.secretRotationInterval)) {
         problems.push(`secretRotationInterval "${args.secretRotationInterval}" must be a duration such as 2m`);
     }
+    return problems;
+}
+
+/** The IPv6 ranges of a dual-stack cluster: both or neither, IPv6, disjoint, a Service range Kubernetes accepts. */
+function dualStackProblems(args: AksClusterArgs): string[] {
+    const { podsCidrIpv6: pods, servicesCidrIpv6: services } = args;
+    if (pods === undefined && services === undefined) return [];
+    if (pods === undefined || services === undefined) return ["podsCidrIpv6 and servicesCidrIpv6 go together: a dual-stack cluster needs both IPv6 ranges"];
+    const problems: string[] = [];
+    const podsProblem = cidrProblem(pods, ["ipv6"]);
+    const servicesProblem = cidrProblem(services, ["ipv6"]);
+    if (podsProblem) problems.push(`podsCidrIpv6 "${pods}" ${podsProblem}`);
+    if (servicesProblem) problems.push(`servicesCidrIpv6 "${services}" ${servicesProblem}`);
+    // kube-apiserver refuses an IPv6 service range wider than /108 (its allocator covers 20 bits).
+    else if (prefixLength(services) < 108) problems.push(`servicesCidrIpv6 "${services}" is wider than a /108, which Kubernetes refuses for Services`);
+    if (!podsProblem && !servicesProblem && cidrsOverlap(pods, services)) problems.push(`servicesCidrIpv6 "${services}" overlaps podsCidrIpv6 "${pods}"; the ranges must be disjoint`);
     return problems;
 }
 
@@ -387,6 +415,10 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
                 podCidr: args.podsCidr,
                 serviceCidr: args.servicesCidr,
                 dnsServiceIP: dnsServiceIp(args.servicesCidr),
+                // Dual-stack: one range per family, IPv4 first (the cluster DNS stays on IPv4).
+                ...(args.podsCidrIpv6 && args.servicesCidrIpv6
+                    ? { ipFamilies: ["IPv4", "IPv6"], podCidrs: [args.podsCidr, args.podsCidrIpv6], serviceCidrs: [args.servicesCidr, args.servicesCidrIpv6] }
+                    : {}),
                 loadBalancerSku: "standard",
                 outboundType: "loadBalancer",
             },

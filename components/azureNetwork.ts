@@ -1,7 +1,7 @@
 import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrContains, isCanonicalCidr, prefixLength } from "./cidr";
+import { cidrContains, cidrFamily, cidrProblem, isCanonicalCidr, prefixLength } from "./cidr";
 
 export interface AzureNetworkArgs {
     /** Azure region, e.g. westeurope. */
@@ -14,6 +14,13 @@ export interface AzureNetworkArgs {
     nodesCidr: string;
     /** Tags for every resource. @default {} */
     tags?: Record<string, string>;
+    /**
+     * IPv6 address space of a dual-stack VNet, e.g. fd00:40::/48 (with `nodesCidrIpv6`), for a dual-stack
+     * AKS cluster whose nodes take an address of each family. @default - IPv4 only
+     */
+    vnetCidrIpv6?: string;
+    /** IPv6 range of the node subnet: exactly a /64 inside `vnetCidrIpv6`, as Azure requires. @default - IPv4 only */
+    nodesCidrIpv6?: string;
 }
 
 export function validateAzureNetworkArgs(args: AzureNetworkArgs): string[] {
@@ -22,15 +29,33 @@ export function validateAzureNetworkArgs(args: AzureNetworkArgs): string[] {
     if (!/^[-\w.()]{1,89}[-\w()]$/.test(args.resourceGroupName)) {
         problems.push(`resourceGroupName "${args.resourceGroupName}" must be 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'`);
     }
+    problems.push(...dualStackNetworkProblems(args));
     const vnetOk = isCanonicalCidr(args.vnetCidr);
     const nodesOk = isCanonicalCidr(args.nodesCidr);
-    if (!vnetOk) problems.push(`vnetCidr "${args.vnetCidr}" must be an IPv4 CIDR with zero host bits, e.g. 10.40.0.0/16`);
-    if (!nodesOk) problems.push(`nodesCidr "${args.nodesCidr}" must be an IPv4 CIDR with zero host bits, e.g. 10.40.0.0/20`);
+    for (const [field, value] of [["vnetCidr", args.vnetCidr], ["nodesCidr", args.nodesCidr]] as const) {
+        if (cidrFamily(value) === "ipv6") problems.push(`${field} "${value}" is IPv6: give the IPv4 range here and the IPv6 one in ${field}Ipv6`);
+        else if (!isCanonicalCidr(value)) problems.push(`${field} "${value}" must be an IPv4 CIDR with zero host bits, e.g. ${field === "vnetCidr" ? "10.40.0.0/16" : "10.40.0.0/20"}`);
+    }
     if (vnetOk && prefixLength(args.vnetCidr) === 0) problems.push(`vnetCidr "${args.vnetCidr}" may not be 0.0.0.0/0`);
     if (vnetOk && nodesOk && !cidrContains(args.vnetCidr, args.nodesCidr)) {
         problems.push(`nodesCidr "${args.nodesCidr}" must lie inside vnetCidr "${args.vnetCidr}"`);
     }
     if (nodesOk && prefixLength(args.nodesCidr) > 28) problems.push(`nodesCidr "${args.nodesCidr}" must be at least a /28`);
+    return problems;
+}
+
+/** The IPv6 half of a dual-stack network: both ranges or neither, IPv6, the subnet a /64 inside the VNet. */
+function dualStackNetworkProblems(args: AzureNetworkArgs): string[] {
+    const { vnetCidrIpv6: vnet, nodesCidrIpv6: nodes } = args;
+    if (vnet === undefined && nodes === undefined) return [];
+    if (vnet === undefined || nodes === undefined) return ["vnetCidrIpv6 and nodesCidrIpv6 go together: a dual-stack node subnet needs a dual-stack VNet"];
+    const problems: string[] = [];
+    const vnetProblem = cidrProblem(vnet, ["ipv6"]);
+    const nodesProblem = cidrProblem(nodes, ["ipv6"]);
+    if (vnetProblem) problems.push(`vnetCidrIpv6 "${vnet}" ${vnetProblem}`);
+    if (nodesProblem) problems.push(`nodesCidrIpv6 "${nodes}" ${nodesProblem}`);
+    else if (prefixLength(nodes) !== 64) problems.push(`nodesCidrIpv6 "${nodes}" must be exactly a /64: Azure IPv6 subnets are /64`);
+    if (!vnetProblem && !nodesProblem && !cidrContains(vnet, nodes)) problems.push(`nodesCidrIpv6 "${nodes}" must lie inside vnetCidrIpv6 "${vnet}"`);
     return problems;
 }
 
@@ -100,7 +125,7 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
     // the VNet update removing them.
     const vnet = new network.VirtualNetwork(
         `${name}-vnet`,
-        { resourceGroupName: resourceGroup.name, location: args.location, tags, addressSpace: { addressPrefixes: [args.vnetCidr] } },
+        { resourceGroupName: resourceGroup.name, location: args.location, tags, addressSpace: { addressPrefixes: [args.vnetCidr, ...(args.vnetCidrIpv6 ? [args.vnetCidrIpv6] : [])] } },
         { ...opts, ignoreChanges: ["subnets"] },
     );
 
@@ -109,7 +134,7 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
         {
             resourceGroupName: resourceGroup.name,
             virtualNetworkName: vnet.name,
-            addressPrefix: args.nodesCidr,
+            ...(args.nodesCidrIpv6 ? { addressPrefixes: [args.nodesCidr, args.nodesCidrIpv6] } : { addressPrefix: args.nodesCidr }),
             networkSecurityGroup: { id: nsg.id },
             // Nodes reach the internet through the cluster's load balancer, not Azure's implicit SNAT.
             defaultOutboundAccess: false,

@@ -1,7 +1,7 @@
 import * as compute from "@pulumi/gcp/compute";
 import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
-import { isCanonicalCidr } from "./cidr";
+import { cidrFamily, cidrProblem } from "./cidr";
 import { gkeRangeProblems } from "./gcpRules";
 
 export interface GcpNetworkArgs {
@@ -28,6 +28,12 @@ export interface GcpNetworkArgs {
     nodeTag?: string;
     /** VPC flow logs on the subnet (sampled at 50%). @default true */
     flowLogs?: boolean;
+    /**
+     * A dual-stack subnet (IPv4 and internal IPv6) for a dual-stack GKE cluster (GkeCluster `dualStack`):
+     * the VPC gets a ULA internal IPv6 range and the subnet `IPV4_IPV6` with `INTERNAL` IPv6 access. Google
+     * assigns the IPv6 ranges, so the CIDR args stay IPv4. @default false
+     */
+    dualStack?: boolean;
 }
 
 export const defaultWebhookPorts = [10250, 6443, 15017];
@@ -40,7 +46,8 @@ export function validateGcpNetworkArgs(args: GcpNetworkArgs): string[] {
     for (const field of ["nodesCidr", "podsCidr", "servicesCidr", "masterCidr"] as const) {
         const value = args[field];
         if (!value) problems.push(`${field} is required`);
-        else if (!isCanonicalCidr(value)) problems.push(`${field} "${value}" must be an IPv4 CIDR with zero host bits, e.g. 10.0.0.0/16`);
+        else if (cidrFamily(value) === "ipv6") problems.push(`${field} "${value}" is IPv6: GKE takes IPv4 ranges here and assigns the IPv6 ones itself on a dual-stack subnet (dualStack: true)`);
+        else if (cidrProblem(value)) problems.push(`${field} "${value}" ${cidrProblem(value)}`);
     }
     for (const p of gkeRangeProblems(args)) problems.push(`${p.field} ${p.message}`);
     for (const port of args.webhookPorts ?? []) {
@@ -111,7 +118,15 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
     // Custom mode: no auto subnets in every region, only the one this cluster needs.
     const network = new compute.Network(
         `${name}-vpc`,
-        { name: base, project, autoCreateSubnetworks: false, routingMode: "REGIONAL", description: "trustmesh: private GKE network" },
+        {
+            name: base,
+            project,
+            autoCreateSubnetworks: false,
+            routingMode: "REGIONAL",
+            description: "trustmesh: private GKE network",
+            // An INTERNAL IPv6 subnet takes its /64 from the VPC's ULA range, which must be enabled first.
+            ...(args.dualStack ? { enableUlaInternalIpv6: true } : {}),
+        },
         opts,
     );
 
@@ -129,7 +144,7 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
             ],
             // Private nodes have no external IP: Google APIs (Artifact Registry, logging) go through PGA.
             privateIpGoogleAccess: true,
-            stackType: "IPV4_ONLY",
+            ...(args.dualStack ? { stackType: "IPV4_IPV6", ipv6AccessType: "INTERNAL" } : { stackType: "IPV4_ONLY" }),
             logConfig:
                 args.flowLogs === false
                     ? undefined

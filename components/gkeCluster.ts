@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn, type DependsOn } from "./dependsOn";
 import { stringify } from "yaml";
-import { isCanonicalCidr, prefixLength } from "./cidr";
+import { cidrFamily, isCanonicalCidr, prefixLength } from "./cidr";
 import { gkeMasterPrefix, isProjectId, isRfc1918, minAuthorizedNetworkPrefix, serviceAccountIdFor, workloadIdentityPool } from "./gcpRules";
 
 /** A network allowed to reach the control plane. */
@@ -69,6 +69,11 @@ export interface GkeClusterArgs {
     maintenanceStartTime?: string;
     /** Labels on the cluster resource. @default {} */
     resourceLabels?: Record<string, string>;
+    /**
+     * Dual-stack pods and Services (IPv4 and IPv6), on a dual-stack subnet (GcpNetwork `dualStack`).
+     * GKE needs Dataplane V2 for it, which this cluster always runs. @default false
+     */
+    dualStack?: boolean;
 }
 
 const kmsKeyPattern = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
@@ -88,7 +93,9 @@ export function validateGkeClusterArgs(args: GkeClusterArgs): string[] {
         problems.push(`masterCidr "${args.masterCidr}" must be an RFC 1918 /${gkeMasterPrefix}`);
     }
     (args.authorizedNetworks ?? []).forEach((n, i) => {
-        if (!isCanonicalCidr(n.cidrBlock)) {
+        if (cidrFamily(n.cidrBlock) === "ipv6") {
+            problems.push(`authorizedNetworks[${i}].cidrBlock "${n.cidrBlock}" is IPv6: GKE control plane authorized networks take IPv4 blocks only`);
+        } else if (!isCanonicalCidr(n.cidrBlock)) {
             problems.push(`authorizedNetworks[${i}].cidrBlock "${n.cidrBlock}" must be an IPv4 CIDR with zero host bits`);
         } else if (prefixLength(n.cidrBlock) === 0) {
             problems.push(`authorizedNetworks[${i}].cidrBlock 0.0.0.0/0 would open the control plane to the whole internet; list the networks that need access`);
@@ -241,7 +248,11 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             network: args.network,
             subnetwork: args.subnetwork,
             networkingMode: "VPC_NATIVE",
-            ipAllocationPolicy: { clusterSecondaryRangeName: args.podsRangeName, servicesSecondaryRangeName: args.servicesRangeName },
+            ipAllocationPolicy: {
+                clusterSecondaryRangeName: args.podsRangeName,
+                servicesSecondaryRangeName: args.servicesRangeName,
+                ...(args.dualStack ? { stackType: "IPV4_IPV6" } : {}),
+            },
             // Nodes get no public IP; the control plane is reached privately or from the listed networks.
             privateClusterConfig: {
                 enablePrivateNodes: true,
