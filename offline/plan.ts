@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import type { EnvironmentConfig } from "../stacks/config";
 import { parseEnvironmentConfig } from "../stacks/config";
+import { clusterReach } from "../stacks/config/deploy";
 import { environmentProgram } from "../stacks/program";
 import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
 import { manifestPath, manifestsOf, type Manifest } from "./manifests";
@@ -173,6 +174,8 @@ export function planJson(result: PlanResult) {
         })),
         schemaErrors: result.schemaErrors.map((s) => ({ urn: s.urn, kind: s.kind, name: s.name, errors: s.errors })),
         unvalidated: result.unvalidated.map((s) => ({ urn: s.urn, apiVersion: s.apiVersion, kind: s.kind, name: s.name })),
+        // Where the deployment runs and how it reaches each cluster's API server.
+        deployment: { runsFrom: result.config.deploy.runsFrom, endpoints: clusterReach(result.config) },
         manifests: result.manifests.map((m) => ({
             cluster: m.cluster,
             apiVersion: m.apiVersion,

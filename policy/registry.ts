@@ -1,4 +1,5 @@
 import { aksPolicies } from "./aks";
+import { controlPlaneAccessPolicies } from "./controlPlaneAccess";
 import { exposurePolicies } from "./exposure";
 import { gkePolicies } from "./gke";
 import { keyVaultPolicies } from "./keyVault";
@@ -22,6 +23,7 @@ export const policiesByDomain: Record<PolicyDomain, TrustmeshPolicy[]> = {
     pki: pkiPolicies,
     mesh: meshPolicies,
     secrets: secretsPolicies,
+    "control-plane-access": controlPlaneAccessPolicies,
 };
 
 /**

@@ -11,7 +11,8 @@ export type PolicyDomain =
     | "key-vault"
     | "pki"
     | "mesh"
-    | "secrets";
+    | "secrets"
+    | "control-plane-access";
 
 interface TrustmeshPolicyMeta {
     /** The domain (file) the policy belongs to. */

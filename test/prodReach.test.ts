@@ -3,9 +3,9 @@ import "../offline/fakes/index";
 import { AksRunnerAccess } from "../components/aksRunnerAccess";
 import { AksCluster, aksDeployerRoles } from "../components/aksCluster";
 import { azureBuiltInRoles } from "../components/azureWorkloadIdentity";
-import { planCli } from "../offline/cli/plan";
+import { planCli, summaryLines } from "../offline/cli/plan";
 import { runOffline, type RecordedResource } from "../offline/engine";
-import type { PlanResult } from "../offline/plan";
+import { planJson, type PlanResult } from "../offline/plan";
 import { plannedStack } from "./helpers/plans";
 import { parseEnvironmentConfig } from "../stacks/config";
 import { clusterReach, gcpDeployerRoles, parseVnetId } from "../stacks/config/deploy";
@@ -194,6 +194,18 @@ describe("prod plan: how the deployment reaches both private control planes", ()
             const urn = resources.find((r) => r.name === name)!.urn;
             assert.ok(provider.dependencies.includes(urn), `the aks provider does not wait for ${name}`);
         }
+    });
+
+    it("npm run plan shows, per cluster, the endpoint the deployment uses and where it is reachable from, and the deployers", () => {
+        const text = summaryLines(plan, "plan-out/prod", 0).join("\n");
+        assert.match(text, /cluster API endpoints \(the deployment runs from azure-vnet\):/);
+        assert.match(text, /gke {2}prod-gke: DNS endpoint <uid>\.europe-west1\.gke\.goog \(IAM-gated; IP endpoint private\)\n\s+reachable from internet, gcp-vpc, azure-vnet:/);
+        assert.match(text, /aks {2}prod-aks: private API server, FQDN in prod-aks\.privatelink\.westeurope\.azmk8s\.io\n\s+reachable from azure-vnet: the runner VNet runners-westeurope/);
+        assert.match(text, /gke {2}trustmesh-deployer@trustmesh-prod\.iam\.gserviceaccount\.com, documented input, project roles: .*roles\/container\.admin/);
+        assert.match(text, /aks {2}12121212-3434-4565-8787-909090909090 \(ServicePrincipal\): Azure Kubernetes Service Cluster User Role and Azure Kubernetes Service RBAC Cluster Admin on the cluster only/);
+        const json = planJson(plan).deployment;
+        assert.equal(json.runsFrom, "azure-vnet");
+        assert.deepEqual(json.endpoints.map((e) => [e.cluster, e.endpoint, e.reachable]), [["gke", "gke-dns", true], ["aks", "aks-private", true]]);
     });
 
     it("dev keeps the AKS-made zone and no runner access: its API server is public behind authorized ranges", async () => {

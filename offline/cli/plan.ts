@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import * as path from "node:path";
-import { ConfigError } from "../../stacks/config";
+import { aksDeployerRoles } from "../../components/aksCluster";
+import { ConfigError, type EnvironmentConfig } from "../../stacks/config";
+import { clusterReach, gcpDeployerRoles } from "../../stacks/config/deploy";
 import { writeFileSync } from "node:fs";
 import { environmentDiagram } from "../diagram";
 import { planExitCode, planJson, planStack, programResources, writeManifests, type PlanResult } from "../plan";
@@ -87,6 +89,7 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
         ...countTable(result.manifests.map((m) => m.cluster)),
         "",
         `manifests: ${manifestCount} written under ${outDir}/ (secret values redacted)`,
+        ...deploymentLines(result.config),
     ];
     // Where a root CA rotation stands (stacks/pki.ts): the phase an operator reads before the next update.
     const rotation = result.run.outputs.pkiRotation as { meaning?: string } | undefined;
@@ -104,6 +107,34 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
     lines.push(...(vl.length > 0 ? vl.map((l) => `  ${l}`) : ["  no violations"]));
     const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
     lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors)`);
+    return lines;
+}
+
+/**
+ * Per cluster, the API endpoint the deployment uses and where it is reachable from (the config check
+ * has already refused a runner that cannot reach one), then the identities the deployment runs as.
+ */
+export function deploymentLines(config: EnvironmentConfig): string[] {
+    const reach = clusterReach(config);
+    if (reach.length === 0) return [];
+    const lines = ["", `cluster API endpoints (the deployment runs from ${config.deploy.runsFrom}):`];
+    for (const r of reach) {
+        lines.push(`  ${r.cluster}  ${r.clusterName}: ${r.describe}`);
+        lines.push(`       reachable from ${r.reachableFrom.join(", ")}: ${r.via}`);
+    }
+    lines.push("deployer identities:");
+    if (config.gcp) {
+        const roles = gcpDeployerRoles({ databaseEncryptionKey: config.gcp.cluster.databaseEncryptionKey }).map((r) => r.role);
+        lines.push(`  gke  ${config.deploy.gcpDeployer ?? "(not declared: trustmesh:deploy.gcpDeployer)"}, documented input, project roles: ${roles.join(", ")}`);
+    }
+    if (config.azure) {
+        const deployer = config.deploy.azureDeployer;
+        lines.push(
+            deployer
+                ? `  aks  ${deployer.principalId} (${deployer.principalType}): ${aksDeployerRoles.join(" and ")} on the cluster only, in the plan`
+                : "  aks  (not declared: trustmesh:deploy.azureDeployer): the runner's identity must be in an adminGroupObjectIds group",
+        );
+    }
     return lines;
 }
 
