@@ -1,0 +1,134 @@
+// Every stack previewed by the real CLI with the policy pack, and compared with the offline plan: the
+// same resources (URN, type, parent, provider), and on the deliberately insecure fixture stack the same
+// policy findings.
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { runOffline } from "../../offline/engine";
+import { planStack, policySubjects } from "../../offline/plan";
+import { packConfigDir } from "../../offline/packConfig";
+import { runPolicies } from "../../offline/policyRunner";
+import { insecureProgram } from "../../test/fixtures/insecure/program";
+import { repoRoot } from "../cache";
+import { readEventLog, type EngineResource } from "../events";
+import { createStack, type E2eWorkspace } from "../workspace";
+
+export interface StackReport {
+    stack: string;
+    previewExitCode: number;
+    engineResources: number;
+    offlineResources: number;
+    onlyInEngine: string[];
+    onlyOffline: string[];
+    /** Same URN, different type, parent or provider. */
+    differing: { urn: string; field: string; engine: unknown; offline: unknown }[];
+    defaultProviders: string[];
+    mandatoryViolations: number;
+    advisoryViolations: number;
+    errors: string[];
+}
+
+export const policyPackDir = path.join(repoRoot, "policy");
+
+function policyArgs(environment: string): string[] {
+    return ["--policy-pack", policyPackDir, "--policy-pack-config", path.join(packConfigDir, `${environment}.json`)];
+}
+
+interface Comparable {
+    urn: string;
+    type: string;
+    parent?: string;
+    provider?: string;
+}
+
+export function compareResources(engine: Comparable[], offline: Comparable[]) {
+    const offlineByUrn = new Map(offline.map((r) => [r.urn, r]));
+    const engineByUrn = new Map(engine.map((r) => [r.urn, r]));
+    const differing: StackReport["differing"] = [];
+    for (const r of engine) {
+        const o = offlineByUrn.get(r.urn);
+        if (!o) continue;
+        for (const field of ["type", "parent", "provider"] as const) {
+            if ((r[field] ?? null) !== (o[field] ?? null)) differing.push({ urn: r.urn, field, engine: r[field] ?? null, offline: o[field] ?? null });
+        }
+    }
+    return {
+        onlyInEngine: engine.filter((r) => !offlineByUrn.has(r.urn)).map((r) => r.urn),
+        onlyOffline: offline.filter((r) => !engineByUrn.has(r.urn)).map((r) => r.urn),
+        differing,
+    };
+}
+
+export async function previewStack(ws: E2eWorkspace, stack: string, log: (line: string) => void): Promise<{ report: StackReport; previewMs: number; offlinePlanMs: number }> {
+    await createStack(ws, stack);
+    const offlineStarted = performance.now();
+    const plan = await planStack({ stack });
+    const offlinePlanMs = Math.round(performance.now() - offlineStarted);
+    const eventLog = path.join(ws.root, `preview-${stack}.events.jsonl`);
+    log(`preview ${stack}: pulumi preview --policy-pack policy --policy-pack-config policy/config/${plan.config.environment}.json`);
+    const result = await ws.pulumi(["preview", "--stack", stack, "--event-log", eventLog, ...policyArgs(plan.config.environment)]);
+    writeFileSync(path.join(ws.root, `preview-${stack}.out.txt`), `${result.stdout}\n${result.stderr}`);
+    const events = readEventLog(eventLog);
+    const { onlyInEngine, onlyOffline, differing } = compareResources(events.resources, plan.run.resources);
+    const report: StackReport = {
+        stack,
+        previewExitCode: result.code,
+        engineResources: events.resources.length,
+        offlineResources: plan.run.resources.length,
+        onlyInEngine,
+        onlyOffline,
+        differing,
+        defaultProviders: events.defaultProviders,
+        mandatoryViolations: events.policies.filter((p) => p.enforcementLevel === "mandatory").length,
+        advisoryViolations: events.policies.filter((p) => p.enforcementLevel === "advisory").length,
+        errors: result.code === 0 ? [] : [...events.errors, result.stderr.trim().split("\n").slice(-15).join("\n")],
+    };
+    log(`preview ${stack}: exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s, ${report.engineResources} resources (offline ${report.offlineResources}), ${report.mandatoryViolations} mandatory / ${report.advisoryViolations} advisory violations`);
+    return { report, previewMs: result.ms, offlinePlanMs };
+}
+
+export interface PolicyParity {
+    stack: string;
+    previewExitCode: number;
+    engineFindings: number;
+    offlineFindings: number;
+    engineOnly: { policy: string; urn: string }[];
+    offlineOnly: { policy: string; urn: string }[];
+}
+
+/**
+ * The deliberately insecure fixture (test/fixtures/insecure) as a project of its own, previewed with the
+ * prod pack config: the pack must find what the offline plan finds, pair for pair.
+ */
+export async function insecureParity(ws: E2eWorkspace, log: (line: string) => void): Promise<PolicyParity> {
+    const dir = path.join(ws.root, "insecure");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: trustmesh\nruntime:\n  name: nodejs\n  options:\n    typescript: true\ndescription: trustmesh e2e - the deliberately insecure fixture stack (never deployed)\n");
+    copyFileSync(path.join(repoRoot, "test", "fixtures", "insecure", "program.ts"), path.join(dir, "program.ts"));
+    writeFileSync(path.join(dir, "index.ts"), 'import { insecureProgram } from "./program";\n\nexport = insecureProgram();\n');
+    copyFileSync(path.join(repoRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "trustmesh-e2e-insecure", private: true, main: "index.ts" }));
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const init = await ws.pulumi(["stack", "init", "insecure", "--secrets-provider", "passphrase"], { cwd: dir });
+    if (init.code !== 0) throw new Error(`pulumi stack init insecure failed:\n${init.stderr}`);
+    const eventLog = path.join(ws.root, "preview-insecure.events.jsonl");
+    const result = await ws.pulumi(["preview", "--stack", "insecure", "--event-log", eventLog, ...policyArgs("prod")], { cwd: dir });
+    writeFileSync(path.join(ws.root, "preview-insecure.out.txt"), `${result.stdout}\n${result.stderr}`);
+    const engine = readEventLog(eventLog).policies.map((p) => ({ policy: p.policy, urn: p.urn }));
+    const run = await runOffline(insecureProgram, { stack: "insecure" });
+    const offline = runPolicies(policySubjects(run.resources), { config: { environment: "prod" } }).map((v) => ({ policy: v.policy, urn: v.urn }));
+    const key = (f: { policy: string; urn: string }) => `${f.policy} ${f.urn}`;
+    const engineKeys = new Set(engine.map(key));
+    const offlineKeys = new Set(offline.map(key));
+    const parity: PolicyParity = {
+        stack: "insecure",
+        previewExitCode: result.code,
+        engineFindings: engineKeys.size,
+        offlineFindings: offlineKeys.size,
+        engineOnly: [...engineKeys].filter((k) => !offlineKeys.has(k)).sort().map((k) => ({ policy: k.split(" ")[0]!, urn: k.split(" ").slice(1).join(" ") })),
+        offlineOnly: [...offlineKeys].filter((k) => !engineKeys.has(k)).sort().map((k) => ({ policy: k.split(" ")[0]!, urn: k.split(" ").slice(1).join(" ") })),
+    };
+    log(`policy parity (insecure fixture): preview exit ${result.code}, ${parity.engineFindings} findings from the CLI-run pack, ${parity.offlineFindings} offline; ${parity.engineOnly.length} only in the engine, ${parity.offlineOnly.length} only offline`);
+    return parity;
+}
+
+export type { EngineResource };

@@ -1,0 +1,61 @@
+// Reads the engine's event log (`pulumi preview|up --event-log <file>`): one JSON engine event per line.
+import { existsSync, readFileSync } from "node:fs";
+
+export interface EngineResource {
+    urn: string;
+    type: string;
+    parent?: string;
+    /** Provider URN without its id; undefined for an engine default provider, as the offline engine records it. */
+    provider?: string;
+    op: string;
+}
+
+export interface PolicyFinding {
+    policy: string;
+    urn: string;
+    enforcementLevel: string;
+    message: string;
+}
+
+export interface EventLog {
+    resources: EngineResource[];
+    /** Providers the engine made itself (`pulumi:providers:<pkg>::default_*`), which a program never registers. */
+    defaultProviders: string[];
+    policies: PolicyFinding[];
+    errors: string[];
+    summary?: Record<string, number>;
+}
+
+const isDefaultProvider = (urn: string) => /::pulumi:providers:[^:]+::default(_|$)/.test(urn);
+
+function providerUrn(reference: string | undefined): string | undefined {
+    if (!reference) return undefined;
+    const urn = reference.split("::").slice(0, -1).join("::");
+    return isDefaultProvider(urn) ? undefined : urn;
+}
+
+export function readEventLog(file: string): EventLog {
+    const log: EventLog = { resources: [], defaultProviders: [], policies: [], errors: [] };
+    if (!existsSync(file)) return log;
+    const seen = new Set<string>();
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line);
+        const pre = event.resourcePreEvent?.metadata;
+        if (pre && !seen.has(pre.urn)) {
+            seen.add(pre.urn);
+            const state = pre.new ?? pre.old ?? {};
+            if (isDefaultProvider(pre.urn)) log.defaultProviders.push(pre.urn);
+            else log.resources.push({ urn: pre.urn, type: pre.type, parent: state.parent || undefined, provider: providerUrn(state.provider ?? pre.provider), op: pre.op });
+        }
+        const policy = event.policyEvent;
+        if (policy) {
+            log.policies.push({ policy: policy.policyName, urn: policy.resourceUrn ?? "", enforcementLevel: policy.enforcementLevel, message: policy.message });
+        }
+        const diagnostic = event.diagnosticEvent;
+        if (diagnostic?.severity === "error") log.errors.push(String(diagnostic.message).trim());
+        if (event.summaryEvent) log.summary = event.summaryEvent.resourceChanges;
+    }
+    log.resources.sort((a, b) => (a.urn < b.urn ? -1 : 1));
+    return log;
+}

@@ -1,0 +1,96 @@
+// npm run e2e [-- --report <file>] [--keep]: runs trustmesh under the real Pulumi engine built by
+// `npm run e2e:setup`. Each check fills its own key of the report; the run fails when any check does.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { binDir, stampsDir } from "./cache";
+import { insecureParity, previewStack, type PolicyParity, type StackReport } from "./checks/preview";
+import { runCommand } from "./proc";
+import type { Stamp } from "./setup";
+import { createWorkspace } from "./workspace";
+
+export interface E2eReport {
+    cli: { version: string };
+    plugins: { name: string; version: string; real: boolean; kind: string; note?: string }[];
+    stacks: StackReport[];
+    policyParity?: PolicyParity;
+    timings: { setupMs?: number; previewMs: Record<string, number>; offlinePlanMs: Record<string, number>; totalMs?: number };
+    failures: string[];
+    [part: string]: unknown;
+}
+
+const stacks = ["dev", "staging", "prod"];
+
+function readStamps(): Stamp[] {
+    if (!existsSync(stampsDir)) return [];
+    return readdirSync(stampsDir)
+        .filter((f) => f.endsWith(".json") && f !== "last-setup.json")
+        .map((f) => JSON.parse(readFileSync(path.join(stampsDir, f), "utf8")) as Stamp);
+}
+
+function parseArgs(argv: string[]): { report?: string; keep: boolean } {
+    const options: { report?: string; keep: boolean } = { keep: false };
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--report") options.report = argv[++i];
+        else if (argv[i] === "--keep") options.keep = true;
+        else throw new Error(`e2e: unknown argument "${argv[i]}" (allowed: --report <file>, --keep)`);
+    }
+    return options;
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    const options = parseArgs(process.argv.slice(2));
+    const log = (line: string) => console.log(`e2e: ${line}`);
+    const pulumiBin = path.join(binDir, "pulumi");
+    if (!existsSync(pulumiBin)) {
+        console.error(`e2e: no Pulumi CLI at ${pulumiBin}; run \`npm run e2e:setup\` first`);
+        return 2;
+    }
+    const lastSetup = path.join(stampsDir, "last-setup.json");
+    const report: E2eReport = {
+        cli: { version: (await runCommand(pulumiBin, ["version"])).stdout.trim() },
+        plugins: readStamps()
+            .filter((s) => s.name !== "pulumi")
+            .map((s) => ({ name: s.name, version: s.version, real: s.real, kind: s.kind, ...(s.note ? { note: s.note } : {}) })),
+        stacks: [],
+        timings: { setupMs: existsSync(lastSetup) ? JSON.parse(readFileSync(lastSetup, "utf8")).setupMs : undefined, previewMs: {}, offlinePlanMs: {} },
+        failures: [],
+    };
+    for (const p of report.plugins) log(`plugin ${p.name} ${p.version}: ${p.real ? "real" : `STAND-IN (${p.note})`}`);
+    const ws = createWorkspace();
+    log(`workspace ${ws.root} (file backend ${ws.backendUrl})`);
+    try {
+        for (const stack of stacks) {
+            const { report: stackReport, previewMs, offlinePlanMs } = await previewStack(ws, stack, log);
+            report.stacks.push(stackReport);
+            report.timings.previewMs[stack] = previewMs;
+            report.timings.offlinePlanMs[stack] = offlinePlanMs;
+            if (stackReport.previewExitCode !== 0) report.failures.push(`preview ${stack} exited ${stackReport.previewExitCode}: ${stackReport.errors.join("\n")}`);
+            if (stackReport.mandatoryViolations > 0) report.failures.push(`preview ${stack}: ${stackReport.mandatoryViolations} mandatory policy violations`);
+            if (stackReport.onlyInEngine.length || stackReport.onlyOffline.length || stackReport.differing.length) {
+                report.failures.push(`stack ${stack}: the engine and the offline plan differ (${stackReport.onlyInEngine.length} only in the engine, ${stackReport.onlyOffline.length} only offline, ${stackReport.differing.length} differing)`);
+            }
+        }
+        report.policyParity = await insecureParity(ws, log);
+        if (report.policyParity.engineOnly.length || report.policyParity.offlineOnly.length) report.failures.push("policy findings on the insecure fixture differ between the CLI-run pack and the offline plan");
+        if (report.policyParity.engineFindings === 0) report.failures.push("the CLI-run policy pack reported nothing on the insecure fixture");
+    } catch (error) {
+        report.failures.push(`e2e run stopped: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+        report.timings.totalMs = Date.now() - started;
+        if (options.report) writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+        if (options.keep) log(`kept ${ws.root}`);
+        else ws.dispose();
+    }
+    for (const failure of report.failures) console.error(`e2e FAILED: ${failure}`);
+    log(`${report.failures.length === 0 ? "passed" : "failed"} in ${(report.timings.totalMs / 1000).toFixed(1)} s${options.report ? `; report: ${options.report}` : ""}`);
+    return report.failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error) => {
+        console.error(error);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,113 @@
+// What `npm run e2e:setup` builds from the Go module proxy and what it installs as a stand-in. Each part of
+// the end-to-end run adds its own entries here (kube-apiserver and etcd belong to the Kubernetes layer).
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { binDir, pluginDir, repoRoot } from "./cache";
+
+/** A binary built with `go build` from a small module of our own under e2e/toolchain/<name>/. */
+export interface GoBuild {
+    name: string;
+    /** Module folder, relative to the repository. */
+    module: string;
+    /** Package to build, as an import path the module requires. */
+    pkg: string;
+    /** The version the binary reports (and is installed as). */
+    version: string;
+    output: string;
+    ldflags?: string[];
+    /** Writes files the build needs that the module proxy does not carry (run before building). */
+    prepare?: (goModuleDir: (modulePath: string) => string) => void;
+    /** Installed as a Pulumi plugin named so, or undefined for a plain tool. */
+    plugin?: { kind: "resource" | "language"; name: string };
+}
+
+/** A plugin the project serves itself where the real one cannot be built here: a launcher script. */
+export interface StandIn {
+    kind: "resource" | "language";
+    name: string;
+    version: string;
+    /** Where the launcher goes. */
+    output: string;
+    /** TypeScript entry point, relative to the repository, and its arguments. */
+    entry: string;
+    args: string[];
+    /** Why the real one is not used: printed by setup and in the e2e report. */
+    reason: string;
+}
+
+export function npmPackageVersion(name: string): string {
+    return JSON.parse(readFileSync(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")).version;
+}
+
+const pulumiVersion = "3.274.1";
+const kubernetesProviderModule = "github.com/pulumi/pulumi-kubernetes/provider/v4";
+/** The only build of the Kubernetes provider the module proxy serves here (a commit of 2026-01-15). */
+const kubernetesProviderVersion = "4.0.0-20260115033456-f47bc2d6f199";
+
+export function goBuilds(): GoBuild[] {
+    return [
+        {
+            name: "pulumi",
+            module: "e2e/toolchain/pulumi",
+            pkg: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+            version: pulumiVersion,
+            output: path.join(binDir, "pulumi"),
+            ldflags: [`-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${pulumiVersion}`],
+        },
+        {
+            name: "kubernetes",
+            module: "e2e/toolchain/kubernetes",
+            pkg: ".",
+            version: kubernetesProviderVersion,
+            // On $PATH, not in PULUMI_HOME: the SDK asks for its own version, which this build is not, and
+            // the CLI takes a plugin found on $PATH for any version.
+            output: path.join(binDir, "pulumi-resource-kubernetes"),
+            ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${kubernetesProviderVersion}`],
+            plugin: { kind: "resource", name: "kubernetes" },
+            prepare: (goModuleDir) => writeKubernetesSchema(goModuleDir(`${kubernetesProviderModule}@v${kubernetesProviderVersion}`)),
+        },
+    ];
+}
+
+/** What the provider's own `go generate` writes: the schema with its version, and the terraform mapping, minified. */
+function writeKubernetesSchema(providerDir: string): void {
+    const cmdDir = path.join(providerDir, "cmd", "pulumi-resource-kubernetes");
+    const target = path.join(repoRoot, "e2e", "toolchain", "kubernetes");
+    const schema = JSON.parse(readFileSync(path.join(cmdDir, "schema.json"), "utf8"));
+    schema.version = kubernetesProviderVersion;
+    writeFileSync(path.join(target, "schema-embed.json"), JSON.stringify(schema));
+    const mapping = JSON.parse(readFileSync(path.join(cmdDir, "terraform-mapping.json"), "utf8"));
+    writeFileSync(path.join(target, "terraform-mapping-embed.json"), JSON.stringify(mapping));
+}
+
+const notServed = "its Go module is not served by the Go module proxy reachable here";
+
+export function standIns(): StandIn[] {
+    const provider = (name: string, npmName: string, reason: string): StandIn => {
+        const version = npmPackageVersion(npmName);
+        return {
+            kind: "resource",
+            name,
+            version,
+            output: path.join(pluginDir("resource", name, version), `pulumi-resource-${name}`),
+            entry: "e2e/standins/provider.ts",
+            args: [name, version],
+            reason,
+        };
+    };
+    return [
+        {
+            kind: "language",
+            name: "nodejs",
+            version: npmPackageVersion("@pulumi/pulumi"),
+            // Next to bin/pulumi, where the CLI looks for its bundled language hosts.
+            output: path.join(binDir, "pulumi-language-nodejs"),
+            entry: "e2e/standins/languageHost.ts",
+            args: [],
+            reason: `${notServed} (sdk/nodejs/cmd/pulumi-language-nodejs/v3); sdk/v3 <= v3.68.0 carried it but without RunPlugin, which policy packs need`,
+        },
+        provider("gcp", "@pulumi/gcp", `a cloud provider: no cloud is reachable here, and ${notServed} (pulumi-gcp/provider)`),
+        provider("azure-native", "@pulumi/azure-native", "a cloud provider: no cloud is reachable here, and its build embeds metadata generated at its own build"),
+        provider("tls", "@pulumi/tls", `${notServed} (pulumi-tls/provider/v5, and the terraform-provider-tls it bridges)`),
+    ];
+}
