@@ -3,6 +3,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { binDir, stampsDir } from "./cache";
+import { automationE2e, type AutomationReport } from "./checks/automation";
+import { pkiUp, type UpReport } from "./checks/pkiUp";
 import { insecureParity, previewStack, type PolicyParity, type StackReport } from "./checks/preview";
 import { runCommand } from "./proc";
 import type { Stamp } from "./setup";
@@ -13,7 +15,11 @@ export interface E2eReport {
     plugins: { name: string; version: string; real: boolean; kind: string; note?: string }[];
     stacks: StackReport[];
     policyParity?: PolicyParity;
+    up?: UpReport;
+    automation?: AutomationReport;
     timings: { setupMs?: number; previewMs: Record<string, number>; offlinePlanMs: Record<string, number>; totalMs?: number };
+    /** Checks that ran (`--only` narrows them); a check not listed did not run. */
+    checks: string[];
     failures: string[];
     [part: string]: unknown;
 }
@@ -27,12 +33,20 @@ function readStamps(): Stamp[] {
         .map((f) => JSON.parse(readFileSync(path.join(stampsDir, f), "utf8")) as Stamp);
 }
 
-function parseArgs(argv: string[]): { report?: string; keep: boolean } {
-    const options: { report?: string; keep: boolean } = { keep: false };
+const allChecks = ["preview", "parity", "up", "automation"] as const;
+type Check = (typeof allChecks)[number];
+
+function parseArgs(argv: string[]): { report?: string; keep: boolean; only: Set<Check> } {
+    const options: { report?: string; keep: boolean; only: Set<Check> } = { keep: false, only: new Set(allChecks) };
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--report") options.report = argv[++i];
         else if (argv[i] === "--keep") options.keep = true;
-        else throw new Error(`e2e: unknown argument "${argv[i]}" (allowed: --report <file>, --keep)`);
+        else if (argv[i] === "--only") {
+            const wanted = (argv[++i] ?? "").split(",");
+            const unknown = wanted.filter((c) => !(allChecks as readonly string[]).includes(c));
+            if (unknown.length) throw new Error(`e2e: --only takes ${allChecks.join(", ")}; not ${unknown.join(", ")}`);
+            options.only = new Set(wanted as Check[]);
+        } else throw new Error(`e2e: unknown argument "${argv[i]}" (allowed: --report <file>, --keep, --only <${allChecks.join(",")}>)`);
     }
     return options;
 }
@@ -50,17 +64,31 @@ async function main(): Promise<number> {
     const report: E2eReport = {
         cli: { version: (await runCommand(pulumiBin, ["version"])).stdout.trim() },
         plugins: readStamps()
-            .filter((s) => s.name !== "pulumi")
+            .filter((s) => s.name !== "pulumi" && s.kind !== "probe")
             .map((s) => ({ name: s.name, version: s.version, real: s.real, kind: s.kind, ...(s.note ? { note: s.note } : {}) })),
+        realProviderBuildAttempts: readStamps()
+            .filter((s) => s.kind === "probe")
+            .map((s) => s.note ?? s.name),
         stacks: [],
         timings: { setupMs: existsSync(lastSetup) ? JSON.parse(readFileSync(lastSetup, "utf8")).setupMs : undefined, previewMs: {}, offlinePlanMs: {} },
+        checks: [...options.only],
         failures: [],
     };
     for (const p of report.plugins) log(`plugin ${p.name} ${p.version}: ${p.real ? "real" : `STAND-IN (${p.note})`}`);
     const ws = createWorkspace();
     log(`workspace ${ws.root} (file backend ${ws.backendUrl})`);
     try {
-        for (const stack of stacks) {
+        // The PKI layer and the Automation API need only the tls provider; the previews need every provider.
+        if (options.only.has("up")) {
+            const tls = report.plugins.find((p) => p.name === "tls");
+            report.up = await pkiUp(ws, log, tls ? `tls ${tls.version} (${tls.real ? "real" : "STAND-IN"})` : "tls (not installed)");
+            report.failures.push(...report.up.failures.map((f) => `pki up: ${f}`));
+        }
+        if (options.only.has("automation")) {
+            report.automation = await automationE2e(ws, log);
+            report.failures.push(...report.automation.failures.map((f) => `automation: ${f}`));
+        }
+        for (const stack of options.only.has("preview") ? stacks : []) {
             const { report: stackReport, previewMs, offlinePlanMs } = await previewStack(ws, stack, log);
             report.stacks.push(stackReport);
             report.timings.previewMs[stack] = previewMs;
@@ -71,9 +99,11 @@ async function main(): Promise<number> {
                 report.failures.push(`stack ${stack}: the engine and the offline plan differ (${stackReport.onlyInEngine.length} only in the engine, ${stackReport.onlyOffline.length} only offline, ${stackReport.differing.length} differing)`);
             }
         }
-        report.policyParity = await insecureParity(ws, log);
-        if (report.policyParity.engineOnly.length || report.policyParity.offlineOnly.length) report.failures.push("policy findings on the insecure fixture differ between the CLI-run pack and the offline plan");
-        if (report.policyParity.engineFindings === 0) report.failures.push("the CLI-run policy pack reported nothing on the insecure fixture");
+        if (options.only.has("parity")) {
+            report.policyParity = await insecureParity(ws, log);
+            if (report.policyParity.engineOnly.length || report.policyParity.offlineOnly.length) report.failures.push("policy findings on the insecure fixture differ between the CLI-run pack and the offline plan");
+            if (report.policyParity.engineFindings === 0) report.failures.push("the CLI-run policy pack reported nothing on the insecure fixture");
+        }
     } catch (error) {
         report.failures.push(`e2e run stopped: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { binDir, cacheRoot, pulumiHome, repoRoot, stampsDir } from "./cache";
-import { goBuilds, standIns, type GoBuild, type StandIn } from "./toolchain";
+import { goBuilds, providerProbes, standIns, type GoBuild, type ProviderProbe, type StandIn } from "./toolchain";
 
 export interface Stamp {
     name: string;
@@ -67,9 +67,9 @@ function readStamp(name: string): Stamp | undefined {
     return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Stamp) : undefined;
 }
 
-function writeStamp(stamp: Stamp): void {
+function writeStamp(stamp: Stamp, fileName = stamp.name): void {
     mkdirSync(stampsDir, { recursive: true });
-    writeFileSync(path.join(stampsDir, `${stamp.name}.json`), `${JSON.stringify(stamp, null, 2)}\n`);
+    writeFileSync(path.join(stampsDir, `${fileName}.json`), `${JSON.stringify(stamp, null, 2)}\n`);
 }
 
 function buildGo(go: string, goVersion: string, build: GoBuild): { stamp: Stamp; cached: boolean } {
@@ -110,7 +110,7 @@ function buildGo(go: string, goVersion: string, build: GoBuild): { stamp: Stamp;
 }
 
 /** A stand-in is a launcher script: Node 22 (this process's) runs the TypeScript entry point through tsx. */
-function installStandIn(standIn: StandIn): { stamp: Stamp; cached: boolean } {
+export function installStandIn(standIn: StandIn): { stamp: Stamp; cached: boolean } {
     const tsxLoader = require.resolve("tsx");
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     const script = [
@@ -138,8 +138,22 @@ function installStandIn(standIn: StandIn): { stamp: Stamp; cached: boolean } {
         inputs,
         note: standIn.reason,
     };
-    writeStamp({ ...stamp, name: stampName });
+    writeStamp(stamp, stampName);
     return { stamp, cached: false };
+}
+
+/** Asks the module proxy once for a real provider's module; the answer is kept in its stamp. */
+function probeProvider(go: string, probe: ProviderProbe): string {
+    const stampName = `probe-${probe.name}`;
+    const previous = readStamp(stampName);
+    const inputs = hashOf([probe.module, probe.version]);
+    if (previous && previous.inputs === inputs && previous.note) return previous.note;
+    const started = Date.now();
+    const result = spawnSync(go, ["mod", "download", "-json", `${probe.module}@v${probe.version}`], { encoding: "utf8", cwd: path.join(repoRoot, "e2e", "toolchain", "pulumi") });
+    const answer = (result.stdout || result.stderr).match(/"Error":\s*"([^"]+)"/)?.[1] ?? (result.status === 0 ? "served: building it is not wired (its stand-in is used)" : result.stderr.trim());
+    const note = `${probe.module}@v${probe.version}: ${answer.replace(/\s+/g, " ").slice(0, 300)}`;
+    writeStamp({ name: probe.name, version: probe.version, real: false, kind: "probe", path: "", sizeBytes: 0, buildMs: Date.now() - started, inputs, note }, stampName);
+    return note;
 }
 
 function formatSize(bytes: number): string {
@@ -164,6 +178,7 @@ export async function setup(): Promise<{ stamps: Stamp[]; setupMs: number }> {
         stamps.push(stamp);
         console.log(`  ${`${standIn.kind}-${standIn.name}`.padEnd(22)} ${stamp.version.padEnd(38)} STAND-IN   (${standIn.reason})`);
     }
+    for (const probe of providerProbes()) console.log(`  real ${probe.name} provider tried: ${probeProvider(go, probe)}`);
     const pulumi = stamps.find((s) => s.name === "pulumi");
     if (pulumi) console.log(`  pulumi version: ${run(pulumi.path, ["version"]).trim()}`);
     const setupMs = Date.now() - started;

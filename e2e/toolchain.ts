@@ -80,6 +80,22 @@ function writeKubernetesSchema(providerDir: string): void {
     writeFileSync(path.join(target, "terraform-mapping-embed.json"), JSON.stringify(mapping));
 }
 
+/** A real provider tried once at setup: its Go module is asked of the proxy, and the answer recorded. */
+export interface ProviderProbe {
+    name: string;
+    module: string;
+    version: string;
+}
+
+/** The cloud providers: building them is tried (they are stood in for whatever the answer). */
+export function providerProbes(): ProviderProbe[] {
+    return [
+        { name: "gcp", module: "github.com/pulumi/pulumi-gcp/provider/v9", version: npmPackageVersion("@pulumi/gcp") },
+        { name: "azure-native", module: "github.com/pulumi/pulumi-azure-native/v3/provider", version: npmPackageVersion("@pulumi/azure-native") },
+        { name: "tls", module: "github.com/pulumi/pulumi-tls/provider/v5", version: npmPackageVersion("@pulumi/tls") },
+    ];
+}
+
 const notServed = "its Go module is not served by the Go module proxy reachable here";
 
 export function standIns(): StandIn[] {

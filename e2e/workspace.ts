@@ -94,10 +94,15 @@ function withoutSecure(value: unknown): unknown {
  * ciphertext belongs to another secrets provider); its value is the offline engine's placeholder for that
  * key, so the real and the offline run see the same config.
  */
-export async function createStack(ws: E2eWorkspace, stack: string, sourceStackFile = stackFilePath(stack)): Promise<void> {
-    const init = await ws.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+export async function createStack(
+    ws: E2eWorkspace,
+    stack: string,
+    sourceStackFile = stackFilePath(stack),
+    project: { dir: string; stackConfigDir: string } = { dir: ws.projectDir, stackConfigDir: path.join(ws.projectDir, "stacks") },
+): Promise<void> {
+    const init = await ws.pulumi(["stack", "init", stack, "--secrets-provider", "passphrase"], { cwd: project.dir });
     if (init.code !== 0) throw new Error(`pulumi stack init ${stack} failed:\n${init.stderr}${init.stdout}`);
-    const target = path.join(ws.projectDir, "stacks", `Pulumi.${stack}.yaml`);
+    const target = path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
     const created: Document = parseDocument(readFileSync(target, "utf8"));
     const source = parseDocument(readFileSync(sourceStackFile, "utf8")).toJS() as { config?: Record<string, unknown> };
     const config = source.config ?? {};
@@ -108,7 +113,7 @@ export async function createStack(ws: E2eWorkspace, stack: string, sourceStackFi
     }
     writeFileSync(target, created.toString());
     for (const secret of secrets) {
-        const set = await ws.pulumi(["config", "set", "--stack", stack, "--path", "--secret", secret.path, offlineSecretPlaceholder(secret.offlineKey)]);
+        const set = await ws.pulumi(["config", "set", "--stack", stack, "--path", "--secret", secret.path, offlineSecretPlaceholder(secret.offlineKey)], { cwd: project.dir });
         if (set.code !== 0) throw new Error(`pulumi config set --secret ${secret.path} failed:\n${set.stderr}`);
     }
 }

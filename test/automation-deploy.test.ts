@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { resolvePulumiCommand, type AutomationDependencies, type EnvironmentStack } from "../automation";
-import { DeployExitCode, deployCli, secretEnvVar, secureValues } from "../automation/cli/deploy";
+import { configValueAt, DeployExitCode, deployCli, secretEnvVar, secureValues, type DecryptRequest } from "../automation/cli/deploy";
 import { parseStackFile, readStackFile } from "../offline/stackFile";
 import { captureOutput, tempStack } from "./helpers/stacks";
 
@@ -33,11 +33,16 @@ function fakeDeps(onCall: (op: string) => void = () => undefined) {
     return { seen, dependencies };
 }
 
-async function deploy(argv: string[], dependencies: AutomationDependencies, env: NodeJS.ProcessEnv = devSecretsEnv) {
+/** A stack whose secrets provider cannot be reached: the stack does not exist in any backend here. */
+const noStack = async (request: DecryptRequest): Promise<ConfigMap> => {
+    throw new Error(`error: no stack named '${request.stack}' found`);
+};
+
+async function deploy(argv: string[], dependencies: AutomationDependencies, env: NodeJS.ProcessEnv = devSecretsEnv, decryptStackConfig = noStack) {
     const io = captureOutput();
     const written: string[] = [];
     const workRoot = mkdtempSync(path.join(tmpdir(), "deploy-"));
-    const code = await deployCli([...argv, "--work-root", workRoot], { log: io.log, err: io.error, write: (t) => written.push(t), env, dependencies });
+    const code = await deployCli([...argv, "--work-root", workRoot], { log: io.log, err: io.error, write: (t) => written.push(t), env, dependencies, decryptStackConfig });
     return { code, out: io.out.join("\n"), err: io.err.join("\n"), written: written.join("") };
 }
 
@@ -66,10 +71,37 @@ describe("npm run deploy", function () {
         assert.equal((await deploy([], dependencies)).code, 2);
     });
 
-    it("asks for each encrypted value in an environment variable instead of deploying an offline placeholder", async () => {
+    it("decrypts the stack file's secure values with the stack's own secrets provider, in the project folder", async () => {
+        const { seen, dependencies } = fakeDeps();
+        const requests: DecryptRequest[] = [];
+        const decrypted: ConfigMap = {
+            "trustmesh:azure": { value: JSON.stringify({ keyVault: { secrets: { "db-password": "decrypted-db" } } }), secret: true },
+            "trustmesh:mesh": { value: JSON.stringify({ example: { rootPassword: "decrypted-root" } }), secret: true },
+        };
+        const override = { [secretVar]: "from-the-environment" };
+        const result = await deploy(["--stack", "dev", "--preview", "--backend-url", "file:///tmp/b"], dependencies, override, async (request) => {
+            requests.push(request);
+            return decrypted;
+        });
+        assert.equal(result.code, 0, result.err);
+        assert.equal(requests.length, 1);
+        assert.equal(requests[0]!.stack, "dev");
+        assert.equal(requests[0]!.backendUrl, "file:///tmp/b");
+        assert.equal(requests[0]!.projectDir, path.resolve(__dirname, ".."), "the stacks folder's parent holds Pulumi.yaml");
+        const config = seen.configs[0]!;
+        assert.equal(JSON.parse(config["trustmesh:azure"]!.value).keyVault.secrets["db-password"], "from-the-environment", "an environment variable overrides");
+        assert.equal(JSON.parse(config["trustmesh:mesh"]!.value).example.rootPassword, "decrypted-root");
+        assert.equal(config["trustmesh:mesh"]!.secret, true);
+        assert.equal(configValueAt(decrypted, "trustmesh:azure.keyVault.secrets.db-password"), "decrypted-db");
+        assert.equal(configValueAt({ "gcp:credentials": { value: "c", secret: true } }, "gcp:credentials"), "c");
+        assert.equal(configValueAt(decrypted, "trustmesh:azure.keyVault.missing"), undefined);
+    });
+
+    it("when the stack's secrets provider cannot decrypt, names each value's environment variable instead of deploying a placeholder", async () => {
         const { seen, dependencies } = fakeDeps();
         const result = await deploy(["--stack", "dev", "--preview"], dependencies, {});
         assert.equal(result.code, 2);
+        assert.match(result.err, /could not be decrypted with stack "dev"'s secrets provider \(error: no stack named 'dev' found\)/);
         assert.match(result.err, new RegExp(`${secretVar} for trustmesh:azure\\.keyVault\\.secrets\\.db-password`));
         assert.equal(seen.resolved, 0);
         const partial = await deploy(["--stack", "dev", "--preview"], dependencies, { [secretVar]: "s3cret-from-the-environment" });

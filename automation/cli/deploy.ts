@@ -1,4 +1,7 @@
+import { LocalWorkspace, type ConfigMap } from "@pulumi/pulumi/automation";
 import { Command, CommanderError } from "commander";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { ConfigError, parseEnvironmentConfig, type EnvironmentConfigInput } from "../../stacks/config";
 import { ExitCode } from "../../offline/cli/output";
 import { defaultStacksDir, offlineSecretPlaceholder, readStackFile, StackFileError, type StackFile } from "../../offline/stackFile";
@@ -6,6 +9,7 @@ import {
     defaultSecretPaths,
     PulumiCliMissingError,
     PulumiCliUnusableError,
+    resolvePulumiCommand,
     runEnvironmentOperation,
     type AutomationDependencies,
     type OperationResult,
@@ -21,6 +25,7 @@ interface DeployCliOptions {
     backendUrl?: string;
     secretsProvider?: string;
     stacksDir: string;
+    projectDir?: string;
     workRoot?: string;
     pulumiRoot?: string;
 }
@@ -33,6 +38,31 @@ export interface DeployCliIo {
     env?: NodeJS.ProcessEnv;
     /** Test seam. @default - LocalWorkspace and the CLI on PATH */
     dependencies?: AutomationDependencies;
+    /** Test seam: the stack's config with its secrets in clear. @default - decryptStackConfig */
+    decryptStackConfig?: (request: DecryptRequest) => Promise<ConfigMap>;
+}
+
+export interface DecryptRequest {
+    /** The folder of the project's Pulumi.yaml, whose stack config folder holds the stack file. */
+    projectDir: string;
+    stack: string;
+    pulumiRoot?: string;
+    backendUrl?: string;
+    env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The stack's config with its `secure:` values decrypted by the stack's own secrets provider, as the CLI
+ * reads them (`pulumi config --show-secrets` in the project folder, through a LocalWorkspace). The stack must
+ * exist in the backend and the provider's key must be at hand (PULUMI_CONFIG_PASSPHRASE, cloud KMS login).
+ */
+export async function decryptStackConfig(request: DecryptRequest): Promise<ConfigMap> {
+    const pulumiCommand = await resolvePulumiCommand({ pulumiRoot: request.pulumiRoot });
+    const envVars: Record<string, string> = {};
+    for (const [k, v] of Object.entries(request.env)) if (v !== undefined) envVars[k] = v;
+    if (request.backendUrl) envVars.PULUMI_BACKEND_URL = request.backendUrl;
+    const workspace = await LocalWorkspace.create({ workDir: request.projectDir, pulumiCommand, envVars });
+    return workspace.getAllConfig(request.stack);
 }
 
 /** A `secure:` value of the stack file: where it is and the environment variable that must hold it. */
@@ -57,6 +87,7 @@ export async function deployCli(argv: string[], io: DeployCliIo = {}): Promise<n
         .option("--backend-url <url>", "state backend (default: $PULUMI_BACKEND_URL or the CLI's login)")
         .option("--secrets-provider <provider>", "secrets provider for a new stack (passphrase, awskms://…, azurekeyvault://…, gcpkms://…)")
         .option("--stacks-dir <dir>", "folder of the stack files", defaultStacksDir)
+        .option("--project-dir <dir>", "folder of the project's Pulumi.yaml, where the stack's secure values are decrypted (default: the stacks folder's parent)")
         .option("--pulumi-root <dir>", "folder of a Pulumi CLI installation (default: `pulumi` on PATH)")
         .option("--work-root <dir>", "parent folder of the per-stack work directories (default: <tmpdir>/trustmesh-automation)")
         .exitOverride()
@@ -81,16 +112,34 @@ export async function deployCli(argv: string[], io: DeployCliIo = {}): Promise<n
         throw error;
     }
 
+    // Each `secure:` value comes from the stack's own secrets provider, as the CLI would read it; an
+    // environment variable per value is an explicit override (CI without access to the provider's key).
     const secure = secureValues(file);
-    const missing = secure.filter((s) => env[s.envVar] === undefined);
+    const values = new Map<string, string>();
+    for (const s of secure) if (env[s.envVar] !== undefined) values.set(s.path, env[s.envVar]!);
+    const missing = secure.filter((s) => !values.has(s.path));
     if (missing.length > 0) {
-        err(
-            `${file.path} holds ${secure.length} encrypted value(s) that cannot be read outside its own Pulumi stack; ` +
-                `give each one in an environment variable (never in a file):\n${missing.map((s) => `  - ${s.envVar} for ${s.path}`).join("\n")}`,
-        );
-        return ExitCode.usage;
+        const projectDir = path.resolve(options.projectDir ?? path.dirname(path.resolve(options.stacksDir)));
+        try {
+            if (!existsSync(path.join(projectDir, "Pulumi.yaml"))) throw new Error(`${projectDir} has no Pulumi.yaml (give --project-dir)`);
+            const decrypt = io.decryptStackConfig ?? decryptStackConfig;
+            const config = await decrypt({ projectDir, stack: options.stack, pulumiRoot: options.pulumiRoot, backendUrl: options.backendUrl ?? env.PULUMI_BACKEND_URL, env });
+            for (const s of missing) {
+                const value = configValueAt(config, s.path);
+                if (value === undefined) throw new Error(`the stack's config has no value at ${s.path}`);
+                values.set(s.path, value);
+            }
+        } catch (error) {
+            err(
+                `${file.path} holds ${secure.length} encrypted value(s); they could not be decrypted with stack "${options.stack}"'s secrets provider ` +
+                    `(${error instanceof Error ? error.message.split("\n")[0] : String(error)}). Select the stack's backend and give its key ` +
+                    `(e.g. PULUMI_CONFIG_PASSPHRASE), or give each value in an environment variable (never in a file):\n` +
+                    missing.map((s) => `  - ${s.envVar} for ${s.path}`).join("\n"),
+            );
+            return ExitCode.usage;
+        }
     }
-    const { trustmesh, providerConfig } = withSecrets(file, secure, env);
+    const { trustmesh, providerConfig } = withSecrets(file, secure, values);
 
     const operation = options.preview ? "preview" : "up";
     err(`deploy: ${operation} of stack "${options.stack}" (${file.path})`);
@@ -145,8 +194,23 @@ export function secretEnvVar(keyPath: string): string {
     return `TRUSTMESH_SECRET_${local.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_|_$/g, "")}`;
 }
 
-function withSecrets(file: StackFile, secure: SecureValue[], env: NodeJS.ProcessEnv) {
-    const byPlaceholder = new Map(secure.map((s) => [offlineSecretPlaceholder(s.path), env[s.envVar] ?? ""]));
+/** The value at a full config path (`trustmesh:azure.keyVault.secrets.db-password`) of a decrypted config. */
+export function configValueAt(config: ConfigMap, keyPath: string): string | undefined {
+    const key = /^[^.[]+/.exec(keyPath)?.[0] ?? keyPath;
+    const entry = config[key];
+    if (!entry) return undefined;
+    const rest = keyPath.slice(key.length);
+    if (!rest) return entry.value;
+    let current: unknown = JSON.parse(entry.value);
+    for (const [, dotted, index] of rest.matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
+        if (current === null || typeof current !== "object") return undefined;
+        current = (current as Record<string, unknown>)[dotted ?? index!];
+    }
+    return typeof current === "string" ? current : current === undefined ? undefined : JSON.stringify(current);
+}
+
+function withSecrets(file: StackFile, secure: SecureValue[], values: Map<string, string>) {
+    const byPlaceholder = new Map(secure.map((s) => [offlineSecretPlaceholder(s.path), values.get(s.path) ?? ""]));
     const replace = (value: unknown): unknown => {
         if (typeof value === "string") return byPlaceholder.get(value) ?? value;
         if (Array.isArray(value)) return value.map(replace);

@@ -117,18 +117,17 @@ const host: grpc.UntypedServiceImplementation = {
         const flag = (name: string, value: string | undefined) => {
             if (value) args.push(`--${name}`, value);
         };
+        // As the real host does: pwd is the program folder, the entry point is relative to it.
         flag("monitor", req.getMonitorAddress());
         flag("engine", engineAddress);
         flag("organization", req.getOrganization());
         flag("project", req.getProject());
-        flag("stack", req.getStack());
-        flag("pwd", req.getPwd());
         flag("root-directory", info?.getRootDirectory());
+        flag("stack", req.getStack());
+        flag("pwd", programDirectory);
         if (req.getDryrun()) args.push("--dry-run");
-        flag("query-mode", String(req.getQuerymode()));
         flag("parallel", String(req.getParallel()));
-        // The deprecated `program` field still carries the program's folder; the entry point is relative to it.
-        args.push(req.getProgram() || path.join(programDirectory, info?.getEntryPoint() || "."), ...req.getArgsList());
+        args.push(info?.getEntryPoint() || ".", ...req.getArgsList());
 
         const config: Record<string, string> = {};
         req.getConfigMap().forEach((value: string, key: string) => {
@@ -140,7 +139,7 @@ const host: grpc.UntypedServiceImplementation = {
             PULUMI_CONFIG: JSON.stringify(config),
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(req.getConfigsecretkeysList()),
         };
-        const child = spawn(process.execPath, args, { cwd: req.getPwd() || programDirectory, env, stdio: ["ignore", "inherit", "inherit"] });
+        const child = spawn(process.execPath, args, { cwd: programDirectory, env, stdio: ["ignore", "inherit", "inherit"] });
         child.on("error", (error) => {
             response.setError(`Problem executing program (could not run node): ${error.message}`);
             callback(null, response);
