@@ -3,6 +3,11 @@ import "../offline/fakes/index";
 import { AksRunnerAccess } from "../components/aksRunnerAccess";
 import { AksCluster, aksDeployerRoles } from "../components/aksCluster";
 import { azureBuiltInRoles } from "../components/azureWorkloadIdentity";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { AutomationDependencies } from "../automation";
+import { deployCli } from "../automation/cli/deploy";
 import { planCli, summaryLines } from "../offline/cli/plan";
 import { runOffline, type RecordedResource } from "../offline/engine";
 import { planJson, type PlanResult } from "../offline/plan";
@@ -118,6 +123,33 @@ describe("where the deployment runs (trustmesh:deploy)", () => {
         assert.match(text, /trustmesh:deploy\.runsFrom: "internet" cannot reach cluster "aks" \(prod-aks\)/);
         assert.match(text, /Way out:/);
         assert.doesNotMatch(output.out.join("\n"), /resources by kind/);
+    });
+
+    it("npm run deploy refuses the same stack file (exit 2) before it looks for the Pulumi CLI", async () => {
+        const dir = tempStack("prod", "prod", (config) => {
+            config["trustmesh:deploy"].runsFrom = "internet";
+        });
+        let resolved = 0;
+        const dependencies: AutomationDependencies = {
+            resolvePulumi: async () => {
+                resolved++;
+                throw new Error("the CLI must not be looked for");
+            },
+            createStack: async () => {
+                throw new Error("no workspace may be created");
+            },
+        };
+        const output = captureOutput();
+        const code = await deployCli(["--stack", "prod", "--stacks-dir", dir, "--preview", "--work-root", mkdtempSync(path.join(tmpdir(), "deploy-"))], {
+            log: output.log,
+            err: output.error,
+            write: () => undefined,
+            env: {},
+            dependencies,
+        });
+        assert.equal(code, 2, output.err.join("\n"));
+        assert.match(output.err.join("\n"), /trustmesh:deploy\.runsFrom: "internet" cannot reach cluster "aks" \(prod-aks\)/);
+        assert.equal(resolved, 0);
     });
 });
 
