@@ -44,6 +44,8 @@ export function createWorkspace(): E2eWorkspace {
         PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64"),
         // `npm test` type-checks the program and the policy pack; the engine runs them transpile-only.
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        // Enables `--event-log`, the engine's own JSON event stream, which the checks read.
+        PULUMI_DEBUG_COMMANDS: "true",
     };
     const pulumiBin = path.join(binDir, "pulumi");
     return {
