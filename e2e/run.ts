@@ -64,8 +64,11 @@ async function main(): Promise<number> {
     const report: E2eReport = {
         cli: { version: (await runCommand(pulumiBin, ["version"])).stdout.trim() },
         plugins: readStamps()
-            .filter((s) => s.name !== "pulumi" && s.kind !== "probe")
+            .filter((s) => typeof s.kind === "string" && s.kind.includes("plugin"))
             .map((s) => ({ name: s.name, version: s.version, real: s.real, kind: s.kind, ...(s.note ? { note: s.note } : {}) })),
+        tools: readStamps()
+            .filter((s) => !(typeof s.kind === "string" && (s.kind.includes("plugin") || s.kind === "probe")))
+            .map((s) => ({ name: s.name, version: s.version, sizeBytes: s.sizeBytes, buildMs: s.buildMs })),
         realProviderBuildAttempts: readStamps()
             .filter((s) => s.kind === "probe")
             .map((s) => s.note ?? s.name),
