@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildPlatformChart } from "./platformChart";
+import { platformCrds, requireCrds } from "./requiredCrds";
 import { rfc1123Label } from "./names";
 
 /** The cert-manager chart this package is tested with. */
@@ -29,6 +30,12 @@ export interface CertManagerArgs {
     webhookReplicas?: number;
     /** Resources of every cert-manager container. @default - 50m/128Mi requested, 500m/512Mi limit */
     resources?: ContainerResourcesArgs;
+    /**
+     * cert-manager is installed outside the stack (GitOps, a managed add-on): no namespace, chart or
+     * namespace policies here, only a check that its CRDs exist. The namespace must exist too (the
+     * CA Secret goes there). @default false
+     */
+    installedOutside?: boolean;
 }
 
 export const defaultCertManagerResources: ContainerResourcesArgs = {
@@ -100,20 +107,27 @@ export function certManagerValues(args: CertManagerArgs, namespace: string): Rec
 export class CertManager extends pulumi.ComponentResource {
     /** The namespace cert-manager runs in (where ClusterIssuers read their Secrets). */
     public readonly namespaceName: pulumi.Output<string>;
-    /** The Helm release status. */
+    /** The Helm release status; "installed outside the stack" when it is. */
     public readonly releaseStatus: pulumi.Output<string>;
-    public readonly namespace: k8s.core.v1.Namespace;
-    public readonly release: k8s.helm.v3.Release;
+    /** Undefined when cert-manager is installed outside the stack. */
+    public readonly namespace?: k8s.core.v1.Namespace;
+    public readonly release?: k8s.helm.v3.Release;
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:CertManager", name, args, opts);
         const problems = validateCertManagerArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`CertManager ${name}: ${problems.join("; ")}`, this);
-        const built = buildCertManager(name, args, this, opts?.dependsOn);
-        this.namespace = built.namespace;
-        this.release = built.release;
-        this.namespaceName = built.namespace.metadata.name;
-        this.releaseStatus = built.release.status.status;
+        if (args.installedOutside) {
+            requireCrds(name, [...platformCrds.certManager], this, opts?.dependsOn);
+            this.namespaceName = pulumi.output(args.namespace ?? "cert-manager");
+            this.releaseStatus = pulumi.output("installed outside the stack");
+        } else {
+            const built = buildCertManager(name, args, this, opts?.dependsOn);
+            this.namespace = built.namespace;
+            this.release = built.release;
+            this.namespaceName = built.namespace.metadata.name;
+            this.releaseStatus = built.release.status.status;
+        }
         this.registerOutputs({ namespaceName: this.namespaceName, releaseStatus: this.releaseStatus });
     }
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { withDependsOn, type DependsOn } from "./dependsOn";
 import { IstioCsr, istioCsrAddress } from "./istioCsr";
 import { istioCsrNames, rfc1123Label, trustDomainPattern } from "./names";
+import { platformCrds, requireCrds } from "./requiredCrds";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
 export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
@@ -62,6 +63,14 @@ export interface IstioArgs {
      * (istiod's own CA server off). @default - istiod's self-signed CA, unrelated to any other cluster's
      */
     externalCa?: IstioExternalCaArgs;
+    /**
+     * Istio (control plane and both gateways) is installed outside the stack: GitOps or a managed
+     * add-on such as the GKE managed mesh. The stack then creates no namespace, chart or network
+     * policy for it, checks that the Istio CRDs its objects use exist, and keeps only mesh-wide STRICT
+     * mutual TLS. The installation must name its gateways as `istioNames` does, serve the link ports
+     * on the ingress gateway and take the reserved IP. @default false
+     */
+    installedOutside?: boolean;
 }
 
 /** How istiod hands certificate signing to istio-csr. */
@@ -205,8 +214,14 @@ export class Istio extends pulumi.ComponentResource {
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Istio ${name}: ${problems.join("; ")}`, this);
         }
-        const built = buildIstio(name, args, this, opts?.dependsOn);
-        this.namespace = built.namespace.metadata.name;
+        if (args.installedOutside) {
+            const crds = requireCrds(name, [...platformCrds.istio], this, opts?.dependsOn);
+            const namespace = args.namespace ?? "istio-system";
+            strictMutualTls(name, namespace, this, crds);
+            this.namespace = pulumi.output(namespace);
+        } else {
+            this.namespace = buildIstio(name, args, this, opts?.dependsOn).namespace.metadata.name;
+        }
         this.egressGatewayHost = pulumi.interpolate`${istioNames.egressRelease}.${this.namespace}.svc.cluster.local`;
         this.ingressServiceName = pulumi.output(istioNames.ingressRelease);
         this.registerOutputs({ namespace: this.namespace, egressGatewayHost: this.egressGatewayHost, ingressServiceName: this.ingressServiceName });
@@ -272,22 +287,26 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
             : release("ingress-gateway", "gateway", ingressGatewayValues(args), { name: istioNames.ingressRelease }, controlPlaneReady);
     const egress = args.egressGateway === false ? undefined : release("egress-gateway", "gateway", egressGatewayValues(), { name: istioNames.egressRelease }, controlPlaneReady);
 
-    // Mesh-wide: no workload accepts plain text, so a pod without a sidecar cannot talk to one with.
-    const peerAuthentication = new k8s.apiextensions.CustomResource(
-        `${name}-strict-mtls`,
-        {
-            apiVersion: "security.istio.io/v1",
-            kind: "PeerAuthentication",
-            metadata: { name: "default", namespace: namespace.metadata.name },
-            spec: { mtls: { mode: "STRICT" } },
-        },
-        { parent, dependsOn: controlPlaneReady },
-    );
+    const peerAuthentication = strictMutualTls(name, namespace.metadata.name, parent, controlPlaneReady);
 
     const networkPolicies = buildIstioNetworkPolicies(name, args, namespace, parent);
 
     const ready = [...controlPlaneReady, ...(ingress ? [ingress] : []), ...(egress ? [egress] : [])];
     return { namespace, base, cni, istioCsr, istiod, ingress, egress, peerAuthentication, networkPolicies, ready };
+}
+
+/** Mesh-wide: no workload accepts plain text, so a pod without a sidecar cannot talk to one with. */
+function strictMutualTls(name: string, namespace: pulumi.Input<string>, parent: pulumi.Resource, dependsOn: pulumi.Resource[]) {
+    return new k8s.apiextensions.CustomResource(
+        `${name}-strict-mtls`,
+        {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace },
+            spec: { mtls: { mode: "STRICT" } },
+        },
+        { parent, dependsOn },
+    );
 }
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultCertManagerResources, helmResources, jetstackChartRepo, type ContainerResourcesArgs } from "./certManager";
 import { withDependsOn } from "./dependsOn";
+import { platformCrds, requireCrds } from "./requiredCrds";
 
 /** The trust-manager chart this package is tested with. */
 export const trustManagerChartVersion = "v0.20.3";
@@ -24,6 +25,8 @@ export interface TrustManagerArgs {
     namespaceSelector?: Record<string, string>;
     /** Resources of the trust-manager container. @default - 50m/128Mi requested, 500m/512Mi limit */
     resources?: ContainerResourcesArgs;
+    /** trust-manager is installed outside the stack: no chart here, only a check that its Bundle CRD exists. @default false */
+    installedOutside?: boolean;
 }
 
 export function validateTrustManagerArgs(args: TrustManagerArgs): string[] {
@@ -57,8 +60,10 @@ export function trustManagerValues(args: TrustManagerArgs): Record<string, unkno
  */
 export class TrustManager extends pulumi.ComponentResource {
     public readonly bundleName: pulumi.Output<string>;
+    /** The Helm release status; "installed outside the stack" when it is. */
     public readonly releaseStatus: pulumi.Output<string>;
-    public readonly release: k8s.helm.v3.Release;
+    /** Undefined when trust-manager is installed outside the stack. */
+    public readonly release?: k8s.helm.v3.Release;
 
     constructor(name: string, args: TrustManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:TrustManager", name, args, opts);
@@ -67,26 +72,15 @@ export class TrustManager extends pulumi.ComponentResource {
         const built = buildTrustManager(name, args, this, opts?.dependsOn);
         this.release = built.release;
         this.bundleName = built.bundle.metadata.name;
-        this.releaseStatus = built.release.status.status;
+        this.releaseStatus = built.release ? built.release.status.status : pulumi.output("installed outside the stack");
         this.registerOutputs({ bundleName: this.bundleName, releaseStatus: this.releaseStatus });
     }
 }
 
 export function buildTrustManager(name: string, args: TrustManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
-    const release = new k8s.helm.v3.Release(
-        `${name}-release`,
-        {
-            name: "trust-manager",
-            chart: "trust-manager",
-            version: args.chartVersion ?? trustManagerChartVersion,
-            repositoryOpts: { repo: jetstackChartRepo },
-            namespace: args.namespace ?? "cert-manager",
-            atomic: true,
-            timeout: 600,
-            values: trustManagerValues(args),
-        },
-        { parent, dependsOn },
-    );
+    // Installed outside the stack, the Bundle waits for the check that its CRD exists instead of the chart.
+    const release = args.installedOutside ? undefined : installTrustManager(name, args, parent, dependsOn);
+    const crds = args.installedOutside ? requireCrds(name, [...platformCrds.trustManager], parent, dependsOn) : [];
     const bundle = new k8s.apiextensions.CustomResource(
         `${name}-bundle`,
         {
@@ -101,7 +95,24 @@ export function buildTrustManager(name: string, args: TrustManagerArgs, parent: 
                 },
             },
         },
-        { parent, dependsOn: withDependsOn(dependsOn, release) },
+        { parent, dependsOn: withDependsOn(dependsOn, ...(release ? [release] : crds)) },
     );
     return { release, bundle };
+}
+
+function installTrustManager(name: string, args: TrustManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
+    return new k8s.helm.v3.Release(
+        `${name}-release`,
+        {
+            name: "trust-manager",
+            chart: "trust-manager",
+            version: args.chartVersion ?? trustManagerChartVersion,
+            repositoryOpts: { repo: jetstackChartRepo },
+            namespace: args.namespace ?? "cert-manager",
+            atomic: true,
+            timeout: 600,
+            values: trustManagerValues(args),
+        },
+        { parent, dependsOn },
+    );
 }

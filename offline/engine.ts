@@ -27,6 +27,16 @@ export interface RecordedResource {
     secretPaths: string[];
 }
 
+/** An existing object the program reads (`Resource.get`) instead of creating it. */
+export interface ReadResource {
+    urn: string;
+    type: string;
+    /** The object's id as read, e.g. a CRD name. */
+    id: string;
+    /** URN of the explicit provider (the cluster), if any. */
+    provider?: string;
+}
+
 export interface OfflineRunOptions {
     project?: string;
     stack: string;
@@ -40,6 +50,8 @@ export interface OfflineRunOptions {
 export interface OfflineRun {
     stack: string;
     resources: RecordedResource[];
+    /** Existing objects the program reads rather than creates (each must exist at deploy time). */
+    reads: ReadResource[];
     /** Stack outputs, secrets redacted. */
     outputs: Record<string, unknown>;
     /** Stack output names whose value is a Pulumi secret. */
@@ -49,6 +61,7 @@ export interface OfflineRun {
 /** Records every registration on top of the SDK's mock monitor, which only hands mocks type, name and inputs. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
+    readonly reads: ReadResource[] = [];
 
     // Resource references in inputs (a provider or a component passed as an arg) would be rebuilt into
     // Resource objects on every registration, each a lookup of its own: most of an offline plan's time
@@ -69,6 +82,23 @@ class RecordingMonitor extends MockMonitor {
         return super.invoke(req, (err: any, response: any) =>
             callback(err instanceof Error ? Object.assign(err, { details: err.message }) : err, response),
         );
+    }
+
+    // `Resource.get`: an existing object the program reads (e.g. a CRD a platform installed outside the
+    // stack must have created). Kept apart from what the program registers: nothing is applied for it.
+    override async readResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+        return super.readResource(req, (err: any, response: any) => {
+            if (!err && response) {
+                const provider: string = req.getProvider();
+                this.reads.push({
+                    urn: response.getUrn(),
+                    type: req.getType(),
+                    id: req.getId(),
+                    provider: provider ? provider.split("::").slice(0, -1).join("::") || provider : undefined,
+                });
+            }
+            callback(err, response);
+        });
     }
 
     override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
@@ -157,7 +187,8 @@ async function runUnderMocks(program: () => unknown, options: OfflineRunOptions)
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
         const { outputs, secretOutputs } = await settleOutputs(returned ?? {});
         const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-        return { stack: options.stack, resources, outputs, secretOutputs };
+        const reads = [...monitor.reads].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+        return { stack: options.stack, resources, reads, outputs, secretOutputs };
     } catch (error) {
         // The SDK hangs a second, never-awaited rejected promise on some errors; keep it from crashing the process.
         const leftover = (error as { promise?: unknown } | undefined)?.promise;

@@ -164,6 +164,8 @@ export function planJson(result: PlanResult) {
             inputs: r.inputs,
             secretPaths: r.secretPaths,
         })),
+        // Objects read, not created (`Resource.get`): each must exist on its cluster before a deploy.
+        reads: result.run.reads.map((r) => ({ urn: r.urn, type: r.type, id: r.id, provider: r.provider ?? null })),
         violations: result.violations.map((v) => ({
             policy: v.policy,
             enforcementLevel: v.enforcementLevel,

@@ -15,13 +15,23 @@ function isUnknown(value: unknown): boolean {
     return value === pulumi.runtime.unknownValue || isSdkUnknown(value) || (pulumi.Output.isInstance(value) as boolean);
 }
 
-/** Replaces every secret with "[secret]"; unknown values become "[unknown]". */
+/**
+ * Replaces every secret value with "[secret]"; unknown values become "[unknown]". A secret map or
+ * list keeps its shape (a Secret's `stringData` keeps its key names, each value "[secret]"), so a
+ * written manifest still has the structure an API server accepts.
+ */
 export function redactSecrets(value: unknown): unknown {
-    if (isSecretWrapper(value)) return SECRET_PLACEHOLDER;
+    if (isSecretWrapper(value)) return redactShape(unwrapSecrets(value.value));
     if (isUnknown(value)) return "[unknown]";
     if (Array.isArray(value)) return value.map(redactSecrets);
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
     return value;
+}
+
+function redactShape(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactShape);
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactShape(v)]));
+    return SECRET_PLACEHOLDER;
 }
 
 /** The same value with secret wrappers removed: for code that must see the cleartext (policies, schemas). */

@@ -146,6 +146,7 @@ export function deployMesh(
                 platform: key === "gke" ? "gke" : undefined,
                 trustDomain: trustDomainOf(config, key),
                 externalCa: externalCa ? { trustAnchorsPem: pki.trustAnchorsPem!, issuerName: pki.clusters?.[key]?.internalIssuer?.name, replicas: config.environment === "prod" ? 2 : 1 } : undefined,
+                installedOutside: config.platform.installedOutside.includes("istio"),
             },
             // With istio-csr, Istio waits for cert-manager and the intermediate's issuer on its cluster.
             { provider: cluster.provider, dependsOn: [...cluster.ready, ...ip.ready, ...(externalCa ? (pki.clusters?.[key]?.ready ?? []) : [])] },

@@ -28,7 +28,8 @@ export interface ClusterPki {
     /** Let's Encrypt ClusterIssuer for public names, when ACME is configured and a solver exists. */
     acmeIssuer?: IssuerRef;
     trustManager: TrustManager;
-    reloader: Reloader;
+    /** Undefined when Reloader is installed outside the stack (it has no CRDs to check). */
+    reloader?: Reloader;
     /** Certificates must wait for these (the issuers, and thereby cert-manager's webhook). */
     ready: pulumi.Resource[];
 }
@@ -111,6 +112,7 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
     const key = cluster.key;
     const clusterOpts = { provider: cluster.provider, dependsOn: cluster.ready };
     const binding = pki.acme ? bindDns01Identity(config, cluster) : undefined;
+    const outside = new Set(config.platform.installedOutside);
 
     const certManager = new CertManager(
         `${key}-cert-manager`,
@@ -120,6 +122,7 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
             podLabels: binding?.podLabels,
             // Two webhooks in prod: every Certificate write goes through it.
             webhookReplicas: config.environment === "prod" ? 2 : 1,
+            installedOutside: outside.has("cert-manager"),
         },
         { provider: cluster.provider, dependsOn: [...cluster.ready, ...(binding?.ready ?? [])] },
     );
@@ -150,10 +153,15 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
 
     const trustManager = new TrustManager(
         `${key}-trust-manager`,
-        { rootCaCertPem: trustAnchorsPem, namespace: certManagerNamespace, namespaceSelector: { [pki.trustBundleNamespaceLabel]: "enabled" } },
+        {
+            rootCaCertPem: trustAnchorsPem,
+            namespace: certManagerNamespace,
+            namespaceSelector: { [pki.trustBundleNamespaceLabel]: "enabled" },
+            installedOutside: outside.has("trust-manager"),
+        },
         afterCertManager,
     );
-    const reloader = new Reloader(`${key}-reloader`, {}, clusterOpts);
+    const reloader = outside.has("reloader") ? undefined : new Reloader(`${key}-reloader`, {}, clusterOpts);
 
     return {
         certManager,

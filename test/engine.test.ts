@@ -44,7 +44,7 @@ describe("offline engine", () => {
             return { kubeconfig: pulumi.secret("apiVersion: v1"), clusterName: "aks" };
         }, { stack: "test" });
         const secret = run.resources.find((r) => r.name === "db")!;
-        assert.equal(secret.inputs.stringData, "[secret]");
+        assert.deepEqual(secret.inputs.stringData, { password: "[secret]" }, "the key stays, the value is redacted");
         assert.deepEqual(secret.secretPaths, ["stringData"]);
         assert.deepEqual(secret.rawInputs.stringData, { password: "hunter2" });
         assert.equal(run.resources.find((r) => r.name === "aks")!.inputs.kubeconfig, "[secret]");

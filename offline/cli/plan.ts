@@ -98,6 +98,10 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
         lines.push("", `schema errors (${result.schemaErrors.length}):`);
         for (const s of result.schemaErrors) lines.push(`  ${s.cluster} ${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.name}: ${s.errors.join("; ")}`);
     }
+    if (result.run.reads.length > 0) {
+        lines.push("", `must already exist on the cluster (read, not created) (${result.run.reads.length}):`);
+        lines.push(...countTable(result.run.reads.map((r) => `${r.provider?.split("::").pop() ?? "default"} ${r.type.split(":").pop()} ${r.id}`)));
+    }
     if (result.unvalidated.length > 0) {
         lines.push("", `unvalidated (no upstream schema available) (${result.unvalidated.length}):`);
         lines.push(...countTable(result.unvalidated.map((s) => `${s.apiVersion} ${s.kind}`)));

@@ -12,6 +12,7 @@ export type { MeshConfig, MeshLinkConfig } from "./mesh";
 export type { NamespaceConfig } from "./namespaces";
 export type { PkiConfig } from "./pki";
 export type { PolicyConfig } from "./policy";
+export type { PlatformConfig, PlatformComponent } from "./platform";
 
 /**
  * Validates the `trustmesh:` keys of a stack (given without their namespace) and applies defaults.

@@ -6,6 +6,7 @@ import { gcpEnvironmentProblems, gcpSchema } from "./gcp";
 import { meshSchema, refineMeshAgainstEnvironment } from "./mesh";
 import { namespaceSchema } from "./namespaces";
 import { pkiEnvironmentProblems, pkiSchema } from "./pki";
+import { platformSchema } from "./platform";
 import { policySchema } from "./policy";
 
 /** The config namespace every trustmesh key lives in (`trustmesh:<key>` in a stack file). */
@@ -33,6 +34,8 @@ export const environmentSchema = z
         policy: policySchema.default(policySchema.parse({})),
         /** Where the deployment runs and the identities it uses. @default - from the internet, no deployer identities */
         deploy: deploySchema.default(deploySchema.parse({})),
+        /** Platform components installed outside the stack. @default - the stack installs them all */
+        platform: platformSchema.default(platformSchema.parse({})),
     })
     // Cross-section rules. Each runs as soon as the sections it reads are valid, even when others are
     // not, so a stack file gets every problem in one pass instead of one layer per attempt.

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { Command } from "commander";
+import { run } from "../checks/kubernetes";
+import { ensureKubernetesBinaries } from "./toolchain";
+
+/**
+ * `npm run e2e:kubernetes -- setup`            builds kube-apiserver, kube-controller-manager and etcd into the e2e cache
+ * `npm run e2e:kubernetes -- run [--report f]` the Kubernetes part of the e2e run, its report under the key `kubernetes`
+ * (merged into the file if it already holds other parts' keys).
+ */
+async function main(argv: string[]): Promise<number> {
+    const program = new Command("e2e:kubernetes").exitOverride();
+    program.command("setup").description("build the Kubernetes binaries (once; later runs only check)").action(() => {
+        const { stamps } = ensureKubernetesBinaries();
+        for (const s of stamps) console.log(`${s.name} ${s.version}: ${(s.sizeBytes / 1048576).toFixed(1)} MiB, built in ${(s.buildMs / 1000).toFixed(0)} s`);
+    });
+    program
+        .command("run")
+        .description("two local API servers: CRDs, server-side dry run of every stack's manifests, Pod Security")
+        .option("--report <file>", "write (merge) the report's `kubernetes` key into this JSON file")
+        .option("--stacks <names>", "comma-separated stacks to dry-run", "dev,staging,prod")
+        .action(async (options: { report?: string; stacks: string }) => {
+            const result = await run({ stacks: options.stacks.split(",").map((s) => s.trim()).filter(Boolean) });
+            if (options.report) {
+                const existing = existsSync(options.report) ? (JSON.parse(readFileSync(options.report, "utf8")) as Record<string, unknown>) : {};
+                writeFileSync(options.report, `${JSON.stringify({ ...existing, ...result }, null, 2)}\n`);
+                console.log(`report written to ${options.report}`);
+            } else {
+                console.log(JSON.stringify(result, null, 2));
+            }
+            const k = result.kubernetes;
+            const checks: Array<[string, boolean]> = [
+                ...k.dryRun.map((d): [string, boolean] => [`dry run ${d.stack}: ${d.accepted}/${d.manifests} accepted`, d.rejected.length === 0]),
+                ...k.dryRunControls.map((c): [string, boolean] => [`dry run refuses ${c.what}`, c.refused]),
+                [`pod security: privileged fixture refused in ${k.podSecurity.refusedIn}`, k.podSecurity.refused],
+                [`pod security: the program's pods admitted (${k.podSecurity.admittedPods.length})`, k.podSecurity.admitted],
+                ["no process of the run left", k.processesLeft === 0],
+            ];
+            for (const [name, ok] of checks) console.log(`${ok ? "ok  " : "FAIL"} ${name}`);
+            const failed = checks.filter(([, ok]) => !ok).length;
+            console.log(`kubernetes: ${checks.length - failed} passed, ${failed} failed`);
+            if (failed > 0) process.exitCode = 1;
+        });
+    await program.parseAsync(argv, { from: "user" });
+    return Number(process.exitCode ?? 0);
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+        console.error(`e2e:kubernetes failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+    },
+);
