@@ -9,6 +9,7 @@ import { addressAt, cidrFamily, cidrProblem, cidrsOverlap, isCanonicalCidr, pref
 import { builtInRoleDefinitionId } from "./azureWorkloadIdentity";
 import { choiceProblems } from "./choices";
 import { withDependsOn, type DependsOn } from "./dependsOn";
+import { buildContainerInsightsRule } from "./containerInsights";
 import { rfc1123Label } from "./names";
 
 export interface AksNodePoolArgs {
@@ -90,6 +91,8 @@ export interface AksClusterArgs {
     nodeOsUpgradeChannel?: AksNodeOsUpgradeChannel;
     /** Node pools: at least one system pool. */
     nodePools: AksNodePoolArgs[];
+    /** Availability zones of every pool ("1", "2", "3"); AKS cannot change them after a pool exists. @default [] - no zone pinning */
+    availabilityZones?: string[];
     /** Key Vault secrets provider rotation poll interval. @default "2m" */
     secretRotationInterval?: string;
     /** Microsoft Defender for Containers. @default true */
@@ -98,6 +101,11 @@ export interface AksClusterArgs {
     containerInsights?: boolean;
     /** Azure Monitor managed Prometheus metrics. @default false */
     managedPrometheus?: boolean;
+    /**
+     * Static public IPs (AzureNetwork.outboundIpIds) the outbound load balancer sends from, so peers can
+     * admit exactly them; the control plane gets Network Contributor on each. @default [] - AKS-managed outbound IPs
+     */
+    outboundIpIds?: pulumi.Input<string>[];
     /** Log Analytics workspace for Defender and Container Insights. @default - one is created when either is on */
     logAnalyticsWorkspaceId?: pulumi.Input<string>;
     /** How kubelogin signs in for the kubeconfig and the provider ("azurecli", "workloadidentity", "msi", "spn" or "devicecode"). @default "azurecli" */
@@ -184,6 +192,9 @@ export function validateAksClusterArgs(args: AksClusterArgs): string[] {
     if (args.deployer !== undefined && !guid.test(args.deployer.principalId)) problems.push(`deployer.principalId "${args.deployer.principalId}" must be an object id (GUID)`);
     problems.push(...choiceProblems("deployer.principalType", args.deployer?.principalType, PrincipalType));
     if (!args.nodePools.some((p) => p.system)) problems.push("nodePools needs at least one pool with system: true");
+    for (const zone of args.availabilityZones ?? []) {
+        if (!["1", "2", "3"].includes(zone)) problems.push(`availabilityZones entry "${zone}" must be "1", "2" or "3"`);
+    }
     const names = new Set<string>();
     for (const pool of args.nodePools) {
         if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) problems.push(`nodePools name "${pool.name}" must be 1-12 lowercase letters and digits, starting with a letter`);
@@ -358,6 +369,16 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
               ]
             : [];
 
+    // AKS attaches the static outbound IPs to its load balancer with the control-plane identity.
+    const outboundIpContributors = (args.outboundIpIds ?? []).map(
+        (scope, index) =>
+            new authorization.RoleAssignment(
+                `${name}-control-plane-outbound-ip-${index}`,
+                { principalId: controlPlaneIdentity.principalId, principalType: "ServicePrincipal", roleDefinitionId: roleId("Network Contributor"), scope },
+                opts,
+            ),
+    );
+
     const workspace =
         (defender || containerInsights) && args.logAnalyticsWorkspaceId === undefined
             ? new operationalinsights.Workspace(`${name}-logs`, { resourceGroupName: args.resourceGroupName, location: args.location, sku: { name: "PerGB2018" }, retentionInDays: 30, tags }, opts)
@@ -378,6 +399,8 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
         osSKU: "AzureLinux",
         type: "VirtualMachineScaleSets",
         vnetSubnetID: args.nodeSubnetId,
+        // Fixed at pool creation (AKS refuses to change a pool's zones), hence decided by config, never later.
+        ...(args.availabilityZones?.length ? { availabilityZones: args.availabilityZones } : {}),
         enableNodePublicIP: false,
         maxPods: 110,
         upgradeSettings: { maxSurge: "33%" },
@@ -421,6 +444,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
                     : {}),
                 loadBalancerSku: "standard",
                 outboundType: "loadBalancer",
+                ...(args.outboundIpIds?.length ? { loadBalancerProfile: { outboundIPs: { publicIPs: args.outboundIpIds.map((id) => ({ id })) } } } : {}),
             },
             apiServerAccessProfile: privateCluster
                 ? { enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: args.privateDnsZoneId ?? "system" }
@@ -438,7 +462,7 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
             azureMonitorProfile: args.managedPrometheus ? { metrics: { enabled: true } } : undefined,
         },
         // The autoscaler owns the node count after creation.
-        { parent, dependsOn: withDependsOn(dependsOn, kubeletOperator, subnetContributor, ...privateZoneGrants), ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
+        { parent, dependsOn: withDependsOn(dependsOn, kubeletOperator, subnetContributor, ...privateZoneGrants, ...outboundIpContributors), ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
     );
 
     const userPools = otherPools.map(
@@ -463,6 +487,11 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
           )
         : [];
 
+    // The monitoring add-on with managed-identity auth collects only what a rule associated with the cluster asks for.
+    const containerInsightsRule = containerInsights
+        ? buildContainerInsightsRule(name, { clusterId: cluster.id, clusterName: args.clusterName, location: args.location, resourceGroupName: args.resourceGroupName, workspaceId: workspaceId!, tags }, opts)
+        : undefined;
+
     const oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL ?? "");
 
     // The user credential (never the admin one) in exec format: only its server and CA are kept, the
@@ -481,5 +510,5 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
 
     const provider = new k8s.Provider(args.clusterKey, { kubeconfig }, { parent, dependsOn: withDependsOn(dependsOn, cluster, ...userPools, ...deployerGrants) });
 
-    return { controlPlaneIdentity, kubeletIdentity, kubeletOperator, subnetContributor, privateZoneGrants, workspace, cluster, userPools, deployerGrants, oidcIssuerUrl, kubeconfig, provider };
+    return { controlPlaneIdentity, kubeletIdentity, kubeletOperator, subnetContributor, privateZoneGrants, outboundIpContributors, workspace, containerInsightsRule, cluster, userPools, deployerGrants, oidcIssuerUrl, kubeconfig, provider };
 }

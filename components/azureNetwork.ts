@@ -21,7 +21,37 @@ export interface AzureNetworkArgs {
     vnetCidrIpv6?: string;
     /** IPv6 range of the node subnet: exactly a /64 inside `vnetCidrIpv6`, as Azure requires. @default - IPv4 only */
     nodesCidrIpv6?: string;
+    /**
+     * Static public IPs the cluster's outbound load balancer sends from, so a peer can admit exactly
+     * them (AKS's managed outbound IPs are replaced at will). @default 1
+     */
+    outboundAddressCount?: number;
+    /** Zones of the outbound IPs (zone-redundant when the node pools are zonal). @default [] - no zones */
+    availabilityZones?: string[];
+    /**
+     * Traffic the node subnet admits from the internet beyond what AKS's own NSG allows: the subnet NSG
+     * is evaluated too, and AKS never adds rules to it. One rule each, in order, above the deny. @default []
+     */
+    inboundAllows?: AzureInboundAllow[];
 }
+
+/** One inbound allow rule of the node subnet NSG: these TCP ports, to this address, from exactly these sources. */
+export interface AzureInboundAllow {
+    /** Rule name: letters, digits, '-', '_' (at most 80 characters). */
+    name: string;
+    /** Source IPv4 addresses or CIDRs; never a service tag or 0.0.0.0/0. */
+    sourceAddresses: pulumi.Input<pulumi.Input<string>[]>;
+    /** Destination address: the load balancer's frontend IP (AKS load balancer rules use floating IP), or "*". @default "*" */
+    destinationAddress?: pulumi.Input<string>;
+    /** TCP destination ports. */
+    ports: number[];
+    /** Shown in the portal. @default - none */
+    description?: string;
+}
+
+/** Priorities of the inbound allows: the first gets this one, the next one more; the deny sits below them all. */
+export const inboundAllowFirstPriority = 100;
+export const denyInternetPriority = 4000;
 
 export function validateAzureNetworkArgs(args: AzureNetworkArgs): string[] {
     const problems: string[] = [];
@@ -41,6 +71,17 @@ export function validateAzureNetworkArgs(args: AzureNetworkArgs): string[] {
         problems.push(`nodesCidr "${args.nodesCidr}" must lie inside vnetCidr "${args.vnetCidr}"`);
     }
     if (nodesOk && prefixLength(args.nodesCidr) > 28) problems.push(`nodesCidr "${args.nodesCidr}" must be at least a /28`);
+    const count = args.outboundAddressCount ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 16) problems.push(`outboundAddressCount ${count} must be a whole number from 1 to 16`);
+    const names = new Set<string>();
+    for (const allow of args.inboundAllows ?? []) {
+        if (!/^[A-Za-z0-9][-\w]{0,79}$/.test(allow.name)) problems.push(`inboundAllows name "${allow.name}" must be at most 80 letters, digits, '-' or '_'`);
+        if (names.has(allow.name)) problems.push(`inboundAllows name "${allow.name}" is used twice`);
+        names.add(allow.name);
+        if (allow.ports.length === 0) problems.push(`inboundAllows "${allow.name}" needs at least one port`);
+        for (const port of allow.ports) if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`inboundAllows "${allow.name}": ${port} is not a TCP port`);
+    }
+    if (inboundAllowFirstPriority + (args.inboundAllows ?? []).length >= denyInternetPriority) problems.push(`inboundAllows has too many rules: they must all sit above the deny at ${denyInternetPriority}`);
     return problems;
 }
 
@@ -69,6 +110,10 @@ export class AzureNetwork extends pulumi.ComponentResource {
     public readonly vnetId: pulumi.Output<string>;
     public readonly nodeSubnetId: pulumi.Output<string>;
     public readonly networkSecurityGroupId: pulumi.Output<string>;
+    /** ARM ids of the cluster's static outbound IPs (AksCluster `outboundIpIds`). */
+    public readonly outboundIpIds: pulumi.Output<string>[];
+    /** The addresses the cluster's nodes reach the internet from: what peers admit. */
+    public readonly outboundAddresses: pulumi.Output<string>[];
 
     constructor(name: string, args: AzureNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("trustmesh:index:AzureNetwork", name, args, opts);
@@ -80,7 +125,11 @@ export class AzureNetwork extends pulumi.ComponentResource {
         this.vnetId = built.vnet.id;
         this.nodeSubnetId = built.nodeSubnet.id;
         this.networkSecurityGroupId = built.nsg.id;
+        this.outboundIpIds = built.outboundIps.map((ip) => ip.id);
+        this.outboundAddresses = built.outboundIps.map((ip) => ip.ipAddress.apply((address) => address ?? ""));
         this.registerOutputs({
+            outboundIpIds: this.outboundIpIds,
+            outboundAddresses: this.outboundAddresses,
             resourceGroupName: this.resourceGroupName,
             resourceGroupId: this.resourceGroupId,
             vnetId: this.vnetId,
@@ -95,8 +144,22 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
     const tags = { "managed-by": "trustmesh", ...(args.tags ?? {}) };
     const resourceGroup = new resources.ResourceGroup(`${name}-rg`, { resourceGroupName: args.resourceGroupName, location: args.location, tags }, opts);
 
-    // AKS adds its own rules for load balancers; this NSG only states that nothing else from the
-    // internet may reach the nodes (the Azure default rules already allow VNet and load balancer traffic).
+    // AKS adds rules for its load balancers only to the NSG it manages; a packet to a node must pass
+    // this subnet NSG too, so the traffic a LoadBalancer Service takes from the internet (the mesh
+    // link ports, from the peer's egress IPs) is allowed here explicitly, above the deny. The rules
+    // are inline: a standalone SecurityRule next to inline ones is removed on the NSG's next update.
+    const allows = (args.inboundAllows ?? []).map((allow, index) => ({
+        name: allow.name,
+        priority: inboundAllowFirstPriority + index,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefixes: allow.sourceAddresses,
+        sourcePortRange: "*",
+        destinationAddressPrefix: allow.destinationAddress ?? "*",
+        destinationPortRanges: allow.ports.map(String),
+        ...(allow.description ? { description: allow.description } : {}),
+    }));
     const nsg = new network.NetworkSecurityGroup(
         `${name}-nodes-nsg`,
         {
@@ -104,9 +167,10 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
             location: args.location,
             tags,
             securityRules: [
+                ...allows,
                 {
                     name: "deny-internet-inbound",
-                    priority: 4000,
+                    priority: denyInternetPriority,
                     direction: "Inbound",
                     access: "Deny",
                     protocol: "*",
@@ -143,5 +207,23 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
         opts,
     );
 
-    return { resourceGroup, vnet, nsg, nodeSubnet };
+    // Static outbound IPs: the cluster's egress addresses stay the same for its whole life, so the
+    // peer cluster's firewall can admit exactly them. Standard SKU, as the AKS load balancer requires.
+    const outboundIps = Array.from({ length: args.outboundAddressCount ?? 1 }, (_, index) =>
+        new network.PublicIPAddress(
+            `${name}-outbound-ip-${index}`,
+            {
+                resourceGroupName: resourceGroup.name,
+                location: args.location,
+                tags,
+                sku: { name: "Standard", tier: "Regional" },
+                publicIPAllocationMethod: "Static",
+                publicIPAddressVersion: "IPv4",
+                ...(args.availabilityZones?.length ? { zones: args.availabilityZones } : {}),
+            },
+            opts,
+        ),
+    );
+
+    return { resourceGroup, vnet, nsg, nodeSubnet, outboundIps };
 }

@@ -34,6 +34,12 @@ export interface GcpNetworkArgs {
      * assigns the IPv6 ranges, so the CIDR args stay IPv4. @default false
      */
     dualStack?: boolean;
+    /**
+     * Static external IPs Cloud NAT sends the nodes' traffic from (`MANUAL_ONLY`), so a peer can admit
+     * exactly them. Each carries 64,512 ports: one serves about a thousand nodes at the default 64
+     * ports per VM. @default 1
+     */
+    natAddressCount?: number;
 }
 
 export const defaultWebhookPorts = [10250, 6443, 15017];
@@ -50,6 +56,8 @@ export function validateGcpNetworkArgs(args: GcpNetworkArgs): string[] {
         else if (cidrProblem(value)) problems.push(`${field} "${value}" ${cidrProblem(value)}`);
     }
     for (const p of gkeRangeProblems(args)) problems.push(`${p.field} ${p.message}`);
+    const natAddresses = args.natAddressCount ?? 1;
+    if (!Number.isInteger(natAddresses) || natAddresses < 1 || natAddresses > 16) problems.push(`natAddressCount ${natAddresses} must be a whole number from 1 to 16`);
     for (const port of args.webhookPorts ?? []) {
         if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`webhookPorts: ${port} is not a TCP port`);
     }
@@ -66,6 +74,10 @@ export class GcpNetwork extends pulumi.ComponentResource {
     public readonly subnetwork: compute.Subnetwork;
     public readonly router: compute.Router;
     public readonly nat: compute.RouterNat;
+    /** The reserved addresses Cloud NAT uses. */
+    public readonly natIps: compute.Address[];
+    /** The addresses the nodes reach the internet from: what peers admit. */
+    public readonly natAddresses: pulumi.Output<string>[];
     public readonly webhookFirewall: compute.Firewall;
     /** The VPC's self link. */
     public readonly networkSelfLink: pulumi.Output<string>;
@@ -90,6 +102,8 @@ export class GcpNetwork extends pulumi.ComponentResource {
         this.subnetwork = built.subnetwork;
         this.router = built.router;
         this.nat = built.nat;
+        this.natIps = built.natIps;
+        this.natAddresses = built.natIps.map((ip) => ip.address);
         this.webhookFirewall = built.webhookFirewall;
         this.networkSelfLink = built.network.selfLink;
         this.subnetworkSelfLink = built.subnetwork.selfLink;
@@ -102,6 +116,7 @@ export class GcpNetwork extends pulumi.ComponentResource {
             podsRangeName: this.podsRangeName,
             servicesRangeName: this.servicesRangeName,
             nodeTag: this.nodeTag,
+            natAddresses: this.natAddresses,
         });
     }
 }
@@ -155,7 +170,24 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
 
     const router = new compute.Router(`${name}-router`, { name: `${base}-router`, project, region, network: network.selfLink }, opts);
 
-    // Outbound only: NAT gives private nodes egress (image pulls outside Google, ACME) without public IPs.
+    // Reserved, not ephemeral: AUTO_ONLY addresses change whenever Google reallocates them, so no peer
+    // firewall could admit exactly this cluster.
+    const natIps = Array.from({ length: args.natAddressCount ?? 1 }, (_, index) =>
+        new compute.Address(
+            `${name}-nat-ip-${index}`,
+            {
+                name: `${base}-nat-${index}`,
+                project,
+                region,
+                addressType: "EXTERNAL",
+                networkTier: "PREMIUM",
+                description: "trustmesh: Cloud NAT egress address of the GKE nodes (peers admit it)",
+            },
+            opts,
+        ),
+    );
+
+    // Outbound only: NAT gives private nodes egress (image pulls outside Google, ACME, mesh links) without public IPs.
     const nat = new compute.RouterNat(
         `${name}-nat`,
         {
@@ -163,7 +195,8 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
             project,
             region,
             router: router.name,
-            natIpAllocateOption: "AUTO_ONLY",
+            natIpAllocateOption: "MANUAL_ONLY",
+            natIps: natIps.map((ip) => ip.selfLink),
             sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
             subnetworks: [{ name: subnetwork.selfLink, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
             logConfig: { enable: true, filter: "ERRORS_ONLY" },
@@ -189,5 +222,5 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
         opts,
     );
 
-    return { network, subnetwork, router, nat, webhookFirewall, podsRangeName, servicesRangeName, nodeTag };
+    return { network, subnetwork, router, natIps, nat, webhookFirewall, podsRangeName, servicesRangeName, nodeTag };
 }

@@ -19,6 +19,14 @@ export interface GkeAuthorizedNetwork {
 
 export const gkeReleaseChannels = ["RAPID", "REGULAR", "STABLE"];
 
+/**
+ * The workload vulnerability scanning mode the cluster asks for. GKE's API marks VULNERABILITY_BASIC
+ * "no longer supported" (docs: kubernetes-engine/docs/deprecations/posture-management-deprecation);
+ * the remaining values are VULNERABILITY_DISABLED and VULNERABILITY_ENTERPRISE (paid, GKE Enterprise).
+ */
+export const gkeVulnerabilityMode = "VULNERABILITY_DISABLED";
+export const unsupportedGkeVulnerabilityModes = ["VULNERABILITY_BASIC"];
+
 
 export interface GkeClusterArgs {
     /** Project of the cluster; its workload identity pool is `<project>.svc.id.goog`. */
@@ -293,7 +301,9 @@ export function buildGkeCluster(name: string, args: GkeClusterArgs, parent: pulu
             // Authentication only through Google identities; no long-lived client certificate.
             masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
             databaseEncryption: args.databaseEncryptionKey ? { state: "ENCRYPTED", keyName: args.databaseEncryptionKey } : undefined,
-            securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" },
+            // GKE no longer supports VULNERABILITY_BASIC (posture management deprecation); image
+            // scanning belongs in Artifact Analysis on the registry, not in the cluster.
+            securityPostureConfig: { mode: "BASIC", vulnerabilityMode: gkeVulnerabilityMode },
             monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
             loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
             maintenancePolicy: { dailyMaintenanceWindow: { startTime: args.maintenanceStartTime ?? "03:00" } },

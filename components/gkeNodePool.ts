@@ -6,10 +6,12 @@ import type { DependsOn } from "./dependsOn";
 import { isProjectId, isServiceAccountId, serviceAccountIdFor } from "./gcpRules";
 
 /**
- * What a node needs and nothing more: write its logs and metrics, pull images from Artifact Registry.
- * Never the Compute default service account (Editor on the project).
+ * What a node needs and nothing more: `roles/container.defaultNodeServiceAccount` (Google's minimal
+ * node role: logs, metrics, autoscaler metrics and the node's own GKE calls; without it GKE reports the
+ * nodes' account as lacking permissions and system metrics go missing), and pulling images from
+ * Artifact Registry. Never the Compute default service account (Editor on the project).
  */
-export const nodeServiceAccountRoles = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/artifactregistry.reader"];
+export const nodeServiceAccountRoles = ["roles/container.defaultNodeServiceAccount", "roles/artifactregistry.reader"];
 
 /** The taint GKE's own system components tolerate: a system pool keeps application pods off. */
 export const systemPoolTaint = { key: "components.gke.io/gke-managed-components", value: "true", effect: "NO_SCHEDULE" };
@@ -143,7 +145,10 @@ export function buildGkeNodePool(name: string, args: GkeNodePoolArgs, parent: pu
             },
         },
         // The nodes must hold their roles before they first pull an image or write a log line.
-        { parent, dependsOn: roleBindings },
+        // initialNodeCount forces a new pool when it changes (provider docs: "Changing this will force
+        // recreation of the resource"), and the pool's fixed name would make that replacement fail:
+        // it only sizes the pool at creation; the autoscaler owns the count afterwards.
+        { parent, dependsOn: roleBindings, ignoreChanges: ["initialNodeCount"] },
     );
 
     return { serviceAccount, roleBindings, nodePool };

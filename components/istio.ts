@@ -43,8 +43,8 @@ export interface IstioArgs {
     ingressLoadBalancerIP?: pulumi.Input<string>;
     /** Annotations of the ingress gateway Service (e.g. the Azure public IP name and resource group). @default {} */
     ingressServiceAnnotations?: Record<string, pulumi.Input<string>>;
-    /** Networks allowed to reach the ingress gateway load balancer. @default - any (mutual TLS guards every port) */
-    ingressSourceRanges?: string[];
+    /** Networks (CIDRs) allowed to reach the ingress gateway load balancer. @default - any (mutual TLS guards every port) */
+    ingressSourceRanges?: pulumi.Input<string>[];
     /** TCP ports the ingress gateway serves mesh links on; each becomes a Service port `tls-<port>`. @default [] */
     linkPorts?: number[];
     /** Remote link ports the egress gateway may connect out to (its NetworkPolicy opens only these). @default [] */

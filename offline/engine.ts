@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { fakeCallResult, newFakeResource } from "./fakeOutputs";
+import { fakeCallResult, hasFakeOutputs, newFakeResource } from "./fakeOutputs";
 import { isSecretWrapper, redactSecrets, secretPaths, unwrapSecrets } from "./values";
 
 /** What the offline engine knows about one registered resource. */
@@ -25,6 +25,14 @@ export interface RecordedResource {
     rawInputs: Record<string, unknown>;
     /** Dotted paths of the inputs that are Pulumi secrets (`a.b`, `a.list[0]`). */
     secretPaths: string[];
+    /** The `ignoreChanges` resource option: input paths the engine never diffs after creation. */
+    ignoreChanges?: string[];
+    /**
+     * What the fake provider reports for a cloud resource (a reserved IP's address, an ARM id), for
+     * checks that follow references between resources; absent for types whose outputs echo their
+     * inputs. Never printed: the plan JSON shows inputs only.
+     */
+    outputs?: Record<string, unknown>;
 }
 
 /** An existing object the program reads (`Resource.get`) instead of creating it. */
@@ -108,14 +116,16 @@ class RecordingMonitor extends MockMonitor {
         propertyDeps.forEach((deps: any) => deps.getUrnsList().forEach((urn: string) => dependencies.add(urn)));
         const parent: string = req.getParent();
         const provider: string = req.getProvider();
+        const type: string = req.getType();
         return super.registerResource(req, (err: any, response: any) => {
             if (!err && response) {
                 const urn: string = response.getUrn();
+                const outputs = hasFakeOutputs(type) ? (pulumi.runtime.deserializeProperties(response.getObject(), true) as Record<string, unknown>) : undefined;
                 dependencies.delete(urn);
                 if (parent) dependencies.delete(parent);
                 this.recorded.push({
                     urn,
-                    type: req.getType(),
+                    type,
                     name: req.getName(),
                     parent: parent || undefined,
                     dependencies: [...dependencies].sort(),
@@ -125,6 +135,8 @@ class RecordingMonitor extends MockMonitor {
                     inputs: redactSecrets(raw) as Record<string, unknown>,
                     rawInputs: unwrapSecrets(raw) as Record<string, unknown>,
                     secretPaths: secretPaths(raw),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    ...(outputs ? { outputs: unwrapSecrets(outputs) as Record<string, unknown> } : {}),
                 });
             }
             callback(err, response);

@@ -27,6 +27,11 @@ export function fakeOutputs(type: string, faker: OutputFaker): () => void {
     };
 }
 
+/** True when a faker makes up outputs for this resource type (it does not only echo its inputs). */
+export function hasFakeOutputs(type: string): boolean {
+    return outputFakers.has(type);
+}
+
 /** Registers a fake answer for an invoke token, e.g. `azure-native:authorization:getClientConfig`. */
 export function fakeCall(token: string, faker: CallFaker): void {
     callFakers.set(token, faker);

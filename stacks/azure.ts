@@ -1,7 +1,8 @@
+import * as azureNative from "@pulumi/azure-native/provider";
 import type * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { AksRunnerAccess } from "../components/aksRunnerAccess";
-import { AzureNetwork } from "../components/azureNetwork";
+import { AzureNetwork, type AzureInboundAllow } from "../components/azureNetwork";
 import { AzureWorkloadIdentity, builtInRoleDefinitionId, useWorkloadIdentityLabel } from "../components/azureWorkloadIdentity";
 import { KeyVault } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
@@ -26,20 +27,27 @@ export interface AzureDeployment extends ClusterTarget {
  * Vault with its secrets, a workload identity that may read them and the SecretProviderClass that
  * mounts them in the application namespace: seed 003's demo, with Workload Identity.
  */
-export function deployAzure(config: EnvironmentConfig): AzureDeployment {
+export function deployAzure(config: EnvironmentConfig, peerEgressAddresses: pulumi.Input<string>[] = []): AzureDeployment {
     const azure = config.azure;
     if (!azure) throw new ConfigError([{ key: formatKey(["azure"]), message: "is required to deploy the AKS cluster" }]);
     const settings = resolveAksSettings({ environment: config.environment, azure });
     const prod = config.environment === "prod";
     const tags = { environment: config.environment };
 
+    // Every Azure resource goes to the configured subscription, the one role definition ids and scopes
+    // are built from, never to whichever subscription the CLI happens to point at.
+    const azureProvider = new azureNative.Provider("azure", { subscriptionId: azure.subscriptionId, location: azure.location });
+    const inAzure = { providers: [azureProvider] };
+
     const net = new AzureNetwork("aks", {
         location: azure.location,
         resourceGroupName: settings.resourceGroupName,
         vnetCidr: azure.network.vnetCidr,
         nodesCidr: azure.network.nodesCidr,
+        availabilityZones: settings.availabilityZones,
+        inboundAllows: linkInboundAllows(config, peerEgressAddresses),
         tags,
-    });
+    }, inAzure);
 
     // A private API server is reached from the runner's existing VNet: peered both ways, and linked to
     // a private DNS zone of our own that the cluster registers in (README "How prod is deployed").
@@ -54,7 +62,7 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
                   clusterVnetId: net.vnetId,
                   runnerVnetId: runnerNetwork.vnetId,
                   tags,
-              })
+              }, inAzure)
             : undefined;
 
     const aks = new AksCluster("aks", {
@@ -65,6 +73,7 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         tenantId: azure.tenantId,
         resourceGroupName: net.resourceGroupName,
         nodeSubnetId: net.nodeSubnetId,
+        outboundIpIds: net.outboundIpIds,
         vnetCidr: azure.network.vnetCidr,
         podsCidr: azure.network.podsCidr,
         servicesCidr: azure.network.servicesCidr,
@@ -76,6 +85,7 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         upgradeChannel: azure.cluster.upgradeChannel,
         nodeOsUpgradeChannel: azure.cluster.nodeOsUpgradeChannel,
         nodePools: settings.nodePools,
+        availabilityZones: settings.availabilityZones,
         secretRotationInterval: azure.cluster.secretRotationInterval,
         defender: settings.defender,
         containerInsights: settings.containerInsights,
@@ -87,7 +97,7 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         vnetId: runnerAccess ? net.vnetId : undefined,
         deployer: config.deploy.azureDeployer,
         // Kubernetes objects on a private cluster wait until the runner can reach its API server.
-    }, { dependsOn: runnerAccess?.ready });
+    }, { ...inAzure, dependsOn: runnerAccess?.ready });
 
     const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {
         const identity = new AzureWorkloadIdentity(
@@ -107,7 +117,7 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
                 })),
                 tags,
             },
-            { ...opts, providers: [aks.provider], dependsOn: [aks] },
+            { ...opts, providers: [aks.provider, azureProvider], dependsOn: [aks] },
         );
         return {
             serviceAccountAnnotations: identity.serviceAccountAnnotations,
@@ -123,6 +133,8 @@ export function deployAzure(config: EnvironmentConfig): AzureDeployment {
         provider: aks.provider,
         // Depending on the component waits for the cluster and its node pools.
         ready: [aks],
+        egressAddresses: net.outboundAddresses,
+        cloudProvider: azureProvider,
         bindWorkloadIdentity,
         controlPlanePrincipalId: aks.controlPlanePrincipalId,
         network: net,
@@ -158,7 +170,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
             tenantId: azure.tenantId,
             tags,
         },
-        { providers: [aks.provider], dependsOn: [aks, ...namespaceReady] },
+        { providers: [aks.provider, ...cloudProviders(side)], dependsOn: [aks, ...namespaceReady] },
     );
     const vault = new KeyVault("aks-keyvault", {
         vaultName: kv.name,
@@ -177,7 +189,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
         readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
         protect: prod,
         tags,
-    });
+    }, { providers: cloudProviders(side) });
 
     const objects: KeyVaultObjectArgs[] = Object.keys(kv.secrets).map((name) => ({ name, type: "secret" }));
     const syncedSecrets: SyncedSecretArgs[] = [];
@@ -198,4 +210,32 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
         );
     }
     return { keyVaultUri: vault.vaultUri };
+}
+
+/** The explicit Azure provider of a side, as a `providers` list. */
+function cloudProviders(side: AzureDeployment): pulumi.ProviderResource[] {
+    return side.cloudProvider ? [side.cloudProvider] : [];
+}
+
+/**
+ * The node subnet NSG's allow rules for the mesh links AKS serves: each link's port, from exactly the
+ * client cluster's egress addresses. Destination "*": with AKS's floating-IP load balancer rules the
+ * packet still carries the frontend IP, and only the load balancer delivers traffic to the nodes.
+ */
+export function linkInboundAllows(config: EnvironmentConfig, peerEgressAddresses: pulumi.Input<string>[]): AzureInboundAllow[] {
+    if (peerEgressAddresses.length === 0) return [];
+    return config.mesh.links
+        .filter((link) => link.server === "aks")
+        .map((link) => ({
+            name: linkAllowRuleName(link.name),
+            sourceAddresses: peerEgressAddresses,
+            destinationAddress: "*",
+            ports: [link.linkPort],
+            description: `trustmesh mesh link ${link.name}: ${link.client} egress to the ingress gateway`,
+        }));
+}
+
+/** Name of the firewall or NSG rule that admits a link's client. */
+export function linkAllowRuleName(linkName: string): string {
+    return `allow-link-${linkName}`;
 }

@@ -48,6 +48,10 @@ export interface ClusterTarget {
      * LoadBalancer Services, so it needs rights on any public IP reserved for one elsewhere.
      */
     controlPlanePrincipalId?: pulumi.Output<string>;
+    /** The static addresses the cluster's nodes reach the internet from (Cloud NAT, AKS outbound IPs): what a peer admits. */
+    egressAddresses?: pulumi.Output<string>[];
+    /** The cloud provider (azure-native) every cloud resource made for this cluster elsewhere must use. @default - the default provider */
+    cloudProvider?: pulumi.ProviderResource;
     /** Binds a cloud identity to a ServiceAccount through the cluster's workload identity. */
     bindWorkloadIdentity?: (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions) => WorkloadIdentityBinding;
 }
@@ -59,6 +63,7 @@ export interface ClusterTarget {
 export function deployClusters(config: EnvironmentConfig): Partial<Record<ClusterName, ClusterTarget>> {
     const targets: Partial<Record<ClusterName, ClusterTarget>> = {};
     if (config.gcp) targets.gke = deployGcp(config);
-    if (config.azure) targets.aks = deployAzure(config);
+    // GKE first: the AKS subnet NSG admits the GKE side's egress addresses on the link ports.
+    if (config.azure) targets.aks = deployAzure(config, targets.gke?.egressAddresses ?? []);
     return targets;
 }

@@ -152,6 +152,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         provider: cluster.provider,
         ready,
         cloudReady: services,
+        egressAddresses: network.natAddresses,
         bindWorkloadIdentity,
         network,
         cluster,

@@ -4,10 +4,12 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { builtInRoleDefinitionId } from "../components/azureWorkloadIdentity";
+import { linkAllowRuleName } from "./azure";
 import { Istio } from "../components/istio";
 import { MeshLink } from "../components/meshLink";
 import type { MtlsDnsZoneArgs } from "../components/mtlsServer";
 import type { ClusterTarget } from "./clusters";
+import type { GcpDeployment } from "./gcp";
 import { deployMeshExample } from "./meshExample";
 import { namespaceReady, type NamespaceResources } from "./namespaces";
 import type { ClusterName, EnvironmentConfig } from "./config";
@@ -61,7 +63,8 @@ function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): Ingres
     const azure = config.azure!;
     // Plain names, known before deploy: the gateway's annotations must not wait on the group's outputs.
     const resourceGroupName = `trustmesh-${config.environment}-mesh`;
-    const group = new resources.ResourceGroup("aks-istio-ingress", { resourceGroupName, location: azure.location });
+    const inAzure = cluster.cloudProvider ? { provider: cluster.cloudProvider } : {};
+    const group = new resources.ResourceGroup("aks-istio-ingress", { resourceGroupName, location: azure.location }, inAzure);
     const name = `trustmesh-${config.environment}-istio-ingress`;
     const publicIp = new network.PublicIPAddress("aks-istio-ingress", {
         resourceGroupName,
@@ -72,7 +75,7 @@ function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): Ingres
         publicIPAddressVersion: "IPv4",
         // Zone-redundant in prod so one zone going down does not take the link's address with it.
         ...(config.environment === "prod" ? { zones: ["1", "2", "3"] } : {}),
-    }, { dependsOn: [group], protect: config.environment === "prod" });
+    }, { ...inAzure, dependsOn: [group], protect: config.environment === "prod" });
     // The cluster's control-plane identity attaches the IP to its load balancer: it needs Network
     // Contributor on this group, and no wider.
     const ready: pulumi.Resource[] = [publicIp];
@@ -86,7 +89,7 @@ function aksIngressIp(config: EnvironmentConfig, cluster: ClusterTarget): Ingres
                     roleDefinitionId: builtInRoleDefinitionId(azure.subscriptionId, "Network Contributor"),
                     scope: group.id,
                 },
-                { dependsOn: [group] },
+                { ...inAzure, dependsOn: [group] },
             ),
         );
     }
@@ -134,6 +137,9 @@ export function deployMesh(
         const controlPlane = !(key === "gke" && config.gcp?.managedMesh);
         // Workload certificates from the cluster's intermediate, unless the control plane is Google's.
         const externalCa = controlPlane && config.mesh.certificateAuthority === "istio-csr" && pki.trustAnchorsPem !== undefined;
+        // The load balancer keeps the client's address: it admits only the peer cluster's egress IPs.
+        const peer = Object.values(clusters).find((c) => c && c.key !== key);
+        const ingressSourceRanges = (peer?.egressAddresses ?? []).map((address) => pulumi.interpolate`${address}/32`);
         istio[key] = new Istio(
             `${key}-istio`,
             {
@@ -141,6 +147,7 @@ export function deployMesh(
                 controlPlane,
                 ingressLoadBalancerIP: ip.loadBalancerIP,
                 ingressServiceAnnotations: ip.annotations,
+                ingressSourceRanges,
                 linkPorts,
                 egressLinkPorts: [...new Set(config.mesh.links.filter((l) => l.client === key).map((l) => l.linkPort))],
                 platform: key === "gke" ? "gke" : undefined,
@@ -185,6 +192,8 @@ export function deployMesh(
             dnsZone,
             ingressAddress: dnsZone ? ingressAddresses[link.server] : undefined,
         }, {
+            // Azure DNS records go to the configured subscription too.
+            providers: [server.cloudProvider, client.cloudProvider].filter((p): p is pulumi.ProviderResource => !!p),
             // Both sides wait for Istio and the issuer on both clusters, the namespaces the link's
             // NetworkPolicies land in, and (for a Cloud DNS record) the GCP side's enabled APIs.
             dependsOn: [
@@ -196,6 +205,7 @@ export function deployMesh(
         });
         links.push(meshLink);
         meshLinks[link.name] = meshLink.host;
+        if (link.server === "gke") admitLinkClientOnGke(config, link, server, client, ingressAddresses.gke!);
     }
     const example = config.mesh.example;
     const exampleCluster = example ? clusters[example.cluster] : undefined;
@@ -203,4 +213,30 @@ export function deployMesh(
         deployMeshExample(example, exampleCluster, namespaceReady(namespaces, example.cluster, example.namespace));
     }
     return { istio, ingressAddresses, links, outputs: { meshLinks, meshIngressAddresses: ingressAddresses } };
+}
+
+/**
+ * The VPC firewall rule that admits a link's client on GKE: the link port, from exactly the client
+ * cluster's egress addresses, to the ingress gateway's address on the nodes. GKE's own rule for the
+ * LoadBalancer Service follows `loadBalancerSourceRanges`; this one states the same intent where the
+ * platform team owns it, and keeps holding if GKE's firewall reconciliation is turned off.
+ */
+function admitLinkClientOnGke(config: EnvironmentConfig, link: EnvironmentConfig["mesh"]["links"][number], server: ClusterTarget, client: ClusterTarget, ingressAddress: pulumi.Output<string>): void {
+    const gcp = config.gcp!;
+    const network = (server as Partial<GcpDeployment>).network;
+    // No client addresses means no rule at all: a GCP rule without sources would admit 0.0.0.0/0.
+    if (!network || !client.egressAddresses?.length) return;
+    new gcpCompute.Firewall(`gke-${linkAllowRuleName(link.name)}`, {
+        name: `trustmesh-${config.environment}-${linkAllowRuleName(link.name)}`,
+        project: gcp.project,
+        network: network.networkSelfLink,
+        description: `trustmesh mesh link ${link.name}: ${link.client} egress to the ingress gateway`,
+        direction: "INGRESS",
+        priority: 1000,
+        sourceRanges: (client.egressAddresses ?? []).map((address) => pulumi.interpolate`${address}/32`),
+        destinationRanges: [pulumi.interpolate`${ingressAddress}/32`],
+        targetTags: [network.nodeTag],
+        allows: [{ protocol: "tcp", ports: [String(link.linkPort)] }],
+        logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+    }, { dependsOn: server.cloudReady ?? [] });
 }

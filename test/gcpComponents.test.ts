@@ -301,9 +301,9 @@ describe("GkeNodePool", () => {
         assert.equal(sa.inputs.accountId, "gke-apps");
         assert.equal(config.serviceAccount, "gke-apps@trustmesh-test.iam.gserviceaccount.com");
     });
-    it("whose roles are exactly logging.logWriter, monitoring.metricWriter, artifactregistry.reader", () => {
+    it("whose roles are exactly container.defaultNodeServiceAccount and artifactregistry.reader", () => {
         const bindings = all(result, "gcp:projects/iAMMember:IAMMember");
-        assert.deepEqual(bindings.map((b) => b.inputs.role).sort(), ["roles/artifactregistry.reader", "roles/logging.logWriter", "roles/monitoring.metricWriter"]);
+        assert.deepEqual(bindings.map((b) => b.inputs.role).sort(), ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]);
         assert.deepEqual([...nodeServiceAccountRoles].sort(), bindings.map((b) => b.inputs.role).sort());
         for (const b of bindings) {
             assert.equal(b.inputs.member, "serviceAccount:gke-apps@trustmesh-test.iam.gserviceaccount.com");

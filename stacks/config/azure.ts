@@ -113,6 +113,12 @@ export const azureSchema = z
         cluster: aksClusterSchema,
         /** Node pools. @default - a system pool and a user pool */
         nodePools: z.array(aksNodePoolSchema).optional(),
+        /**
+         * Availability zones of every node pool (and of the cluster's outbound IPs). AKS cannot change a
+         * pool's zones after it is created, so prod sets them from the first deploy.
+         * @default - ["1", "2", "3"] in prod (an explicit list there needs at least two), none elsewhere
+         */
+        availabilityZones: z.array(z.enum(["1", "2", "3"])).optional(),
         keyVault: keyVaultSchema.optional(),
     })
     .superRefine((azure, ctx) => {
@@ -136,6 +142,11 @@ export const defaultAksNodePools: AksNodePoolConfig[] = [
     { name: "apps", vmSize: "Standard_D4s_v5", minCount: 1, maxCount: 5, system: false },
 ];
 
+/** Prod's floor for a system pool: with one node, a node upgrade or a zone outage stops CoreDNS and konnectivity. */
+export const prodMinSystemNodes = 2;
+/** The zones prod spreads its node pools over when the stack names none. */
+export const prodAvailabilityZones = ["1", "2", "3"];
+
 /** The Azure settings once the environment tier's defaults are applied. */
 export interface ResolvedAksSettings {
     clusterName: string;
@@ -146,6 +157,8 @@ export interface ResolvedAksSettings {
     containerInsights: boolean;
     keyVaultPublicNetworkAccess: boolean;
     nodePools: AksNodePoolConfig[];
+    /** Zones of the node pools and outbound IPs; empty: no zone pinning. */
+    availabilityZones: string[];
 }
 
 /**
@@ -164,7 +177,10 @@ export function resolveAksSettings(config: { environment: EnvironmentTier; azure
         defender: azure.cluster.defender ?? prod,
         containerInsights: azure.cluster.containerInsights ?? prod,
         keyVaultPublicNetworkAccess: azure.keyVault?.publicNetworkAccess ?? !prod,
-        nodePools: azure.nodePools ?? defaultAksNodePools,
+        nodePools:
+            azure.nodePools ??
+            (prod ? defaultAksNodePools.map((p) => (p.system ? { ...p, minCount: Math.max(p.minCount, prodMinSystemNodes) } : p)) : defaultAksNodePools),
+        availabilityZones: azure.availabilityZones ?? (prod ? prodAvailabilityZones : []),
     };
 }
 
@@ -197,6 +213,20 @@ export function azureEnvironmentProblems(config: {
         }
         if (azure.keyVault?.publicNetworkAccess === true) {
             problems.push({ path: ["azure", "keyVault", "publicNetworkAccess"], message: "true is refused in prod: the vault is reached through the cluster's network only" });
+        }
+        azure.nodePools?.forEach((pool, index) => {
+            if (pool.system && pool.minCount < prodMinSystemNodes) {
+                problems.push({
+                    path: ["azure", "nodePools", index, "minCount"],
+                    message: `${pool.minCount} is refused in prod for system pool "${pool.name}": it needs at least ${prodMinSystemNodes} nodes so an upgrade or a zone outage does not stop CoreDNS`,
+                });
+            }
+        });
+        if (azure.availabilityZones !== undefined && new Set(azure.availabilityZones).size < 2) {
+            problems.push({
+                path: ["azure", "availabilityZones"],
+                message: `${JSON.stringify(azure.availabilityZones)} is refused in prod: list at least two of "1", "2", "3" (AKS cannot add zones to a pool after it is created)`,
+            });
         }
     }
     if (!settings.privateCluster && azure.cluster.authorizedIpRanges.length === 0) {
