@@ -26,6 +26,8 @@ export interface AzureNetworkArgs {
      * them (AKS's managed outbound IPs are replaced at will). @default 1
      */
     outboundAddressCount?: number;
+    /** Pulumi `protect` on the outbound IPs: peers admit them, losing one cuts every link. @default false */
+    protectAddresses?: boolean;
     /** Zones of the outbound IPs (zone-redundant when the node pools are zonal). @default [] - no zones */
     availabilityZones?: string[];
     /**
@@ -221,7 +223,7 @@ export function buildAzureNetwork(name: string, args: AzureNetworkArgs, parent: 
                 publicIPAddressVersion: "IPv4",
                 ...(args.availabilityZones?.length ? { zones: args.availabilityZones } : {}),
             },
-            opts,
+            { ...opts, protect: args.protectAddresses },
         ),
     );
 

@@ -40,6 +40,8 @@ export interface GcpNetworkArgs {
      * ports per VM. @default 1
      */
     natAddressCount?: number;
+    /** Pulumi `protect` on the reserved NAT addresses: peers admit them, losing one cuts every link. @default false */
+    protectAddresses?: boolean;
 }
 
 export const defaultWebhookPorts = [10250, 6443, 15017];
@@ -183,7 +185,7 @@ export function buildGcpNetwork(name: string, args: GcpNetworkArgs, parent: pulu
                 networkTier: "PREMIUM",
                 description: "trustmesh: Cloud NAT egress address of the GKE nodes (peers admit it)",
             },
-            opts,
+            { ...opts, protect: args.protectAddresses },
         ),
     );
 

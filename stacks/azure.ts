@@ -46,6 +46,7 @@ export function deployAzure(config: EnvironmentConfig, peerEgressAddresses: pulu
         nodesCidr: azure.network.nodesCidr,
         availabilityZones: settings.availabilityZones,
         inboundAllows: linkInboundAllows(config, peerEgressAddresses),
+        protectAddresses: prod,
         tags,
     }, inAzure);
 

@@ -1,3 +1,4 @@
+import * as binaryauthorization from "@pulumi/gcp/binaryauthorization";
 import * as projects from "@pulumi/gcp/projects";
 import type * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "../components/dependsOn";
@@ -47,6 +48,15 @@ export function requiredGcpServices(settings: { binaryAuthorization: boolean; da
     ];
 }
 
+/**
+ * Binary Authorization allowlist patterns for registry prefixes (the policy pack's `allowedRegistries`):
+ * a prefix ending in "/" admits everything below it (`**`), any other a trailing `*` in its last
+ * segment. Binary Authorization allows wildcards only after the registry host.
+ */
+export function binaryAuthorizationPatterns(allowedRegistries: string[]): string[] {
+    return [...new Set(allowedRegistries.map((prefix) => (prefix.endsWith("/") ? `${prefix}**` : `${prefix}*`)))];
+}
+
 /** The cluster key of the GKE side; also the name of its Kubernetes provider. */
 export const gkeClusterKey = "gke";
 
@@ -71,6 +81,8 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         region,
         networkName: `${settings.clusterName}-net`,
         ...settings.network,
+        // The NAT addresses are what the peer cluster admits: kept from deletion in prod.
+        protectAddresses: config.environment === "prod",
     }, afterServices);
 
     const cluster = new GkeCluster(key, {
@@ -95,6 +107,19 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         maintenanceStartTime: settings.maintenanceStartTime,
         resourceLabels: { environment: config.environment },
     }, afterServices);
+
+    // Enforcement with no policy of our own would enforce the project's default policy, which admits
+    // every image. The project's singleton policy: images only from the registries the pack allows,
+    // Google's own system images (global policy), everything else denied and audited.
+    const binaryAuthorizationPolicy = settings.binaryAuthorization
+        ? new binaryauthorization.Policy(`${key}-binary-authorization`, {
+              project,
+              description: "trustmesh: only images from the allowed registries run on GKE",
+              globalPolicyEvaluationMode: "ENABLE",
+              admissionWhitelistPatterns: binaryAuthorizationPatterns(config.policy.allowedRegistries).map((namePattern) => ({ namePattern })),
+              defaultAdmissionRule: { evaluationMode: "ALWAYS_DENY", enforcementMode: "ENFORCED_BLOCK_AND_AUDIT_LOG" },
+          }, afterServices)
+        : undefined;
 
     const nodePools = settings.nodePools.map(
         (pool) =>
@@ -122,7 +147,8 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         managedMesh: settings.managedMesh,
     }, afterServices);
 
-    const ready: pulumi.Resource[] = [...nodePools];
+    // Pods start only once the policy that admits their images is in place.
+    const ready: pulumi.Resource[] = [...nodePools, ...(binaryAuthorizationPolicy ? [binaryAuthorizationPolicy] : [])];
     if (fleet.meshFeatureMembership) ready.push(fleet.meshFeatureMembership);
 
     const bindWorkloadIdentity = (request: WorkloadIdentityRequest, opts?: pulumi.ComponentResourceOptions): WorkloadIdentityBinding => {

@@ -1,3 +1,4 @@
+import * as dns from "@pulumi/gcp/dns";
 import * as pulumi from "@pulumi/pulumi";
 import { AcmeIssuer, type AcmeIssuerArgs } from "../components/acmeIssuer";
 import { CertManager } from "../components/certManager";
@@ -188,8 +189,17 @@ function bindDns01Identity(config: EnvironmentConfig, cluster: ClusterTarget): W
         createServiceAccount: false,
     };
     if (cluster.cloud === "gcp") {
-        const project = acme?.gcpDnsProject ?? config.gcp?.project;
-        return cluster.bindWorkloadIdentity({ ...request, gcpRoles: [{ role: "roles/dns.admin", project }] });
+        // No project-wide DNS role: roles/dns.admin on the one managed zone the issuer solves in
+        // (the issuer names it as hostedZoneName, so cert-manager never lists the project's zones).
+        const zone = acme?.gcpDnsZone;
+        if (!zone) return undefined;
+        const binding = cluster.bindWorkloadIdentity(request);
+        const zoneGrant = new dns.DnsManagedZoneIamMember(
+            `${cluster.key}-cert-manager-dns-zone`,
+            { project: acme?.gcpDnsProject ?? config.gcp?.project, managedZone: zone, role: "roles/dns.admin", member: pulumi.interpolate`serviceAccount:${binding.identity}` },
+            { dependsOn: cluster.cloudReady ?? [] },
+        );
+        return { ...binding, ready: [...binding.ready, zoneGrant] };
     }
     if (!acme?.azureDnsZone || !acme.azureDnsResourceGroup || !config.azure) return undefined;
     // DNS Zone Contributor on the one zone, not the resource group or subscription.

@@ -99,7 +99,11 @@ describe("GcpNetwork", () => {
         const router = find(result, "gcp:compute/router:Router").inputs;
         const nat = find(result, "gcp:compute/routerNat:RouterNat").inputs;
         assert.equal(nat.router, router.name);
-        assert.equal(nat.natIpAllocateOption, "AUTO_ONLY");
+        // Reserved addresses, never ephemeral ones: a peer must be able to admit exactly them.
+        assert.equal(nat.natIpAllocateOption, "MANUAL_ONLY");
+        const addresses = all(result, "gcp:compute/address:Address");
+        assert.equal(addresses.length, 1);
+        assert.deepEqual(nat.natIps, addresses.map((a) => a.outputs!.selfLink));
         assert.equal(nat.sourceSubnetworkIpRangesToNat, "LIST_OF_SUBNETWORKS");
         const subnets = nat.subnetworks as Array<Record<string, unknown>>;
         assert.equal(subnets.length, 1);

@@ -90,6 +90,20 @@ export const environmentSchema = z
     .superRefine(
         (env, ctx) => deployProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
         { when: sectionsValid("environment", "deploy", "gcp", "azure") },
+    )
+    .superRefine(
+        (env, ctx) => {
+            // cert-manager's Google account holds roles/dns.admin on one zone only, so it must know which.
+            const acme = env.pki.acme;
+            if (env.gcp && acme && acme.gcpDnsZone === undefined && acme.http01IngressClassName === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["pki", "acme", "gcpDnsZone"],
+                    message: "is required with trustmesh:gcp: DNS01 on GKE is granted roles/dns.admin on that Cloud DNS managed zone only (or set http01IngressClassName for HTTP01 instead)",
+                });
+            }
+        },
+        { when: sectionsValid("pki", "gcp") },
     );
 
 /** A `when` for a cross-section rule: run it only if none of the sections it reads has an issue. */
