@@ -6,6 +6,7 @@ import { parseEnvironmentConfig } from "../stacks/config";
 import { clusterReach } from "../stacks/config/deploy";
 import { environmentProgram } from "../stacks/program";
 import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
+import { crossCloudPaths, linkPathProblems, type LinkPath } from "./linkPaths";
 import { manifestPath, manifestsOf, type Manifest } from "./manifests";
 import { packEnforcement } from "./packConfig";
 import { runPolicies, type PolicyViolation } from "./policyRunner";
@@ -41,6 +42,8 @@ export interface PlanResult {
     /** Objects of a kind no schema package covers: reported, never silently passed. */
     unvalidated: SchemaFinding[];
     enforcement: "advisory" | "mandatory";
+    /** Every mesh link's path through both clouds, each hop checked against the client's egress addresses. */
+    linkPaths: LinkPath[];
     durationMs: number;
     /** Wall time of each phase (config validation, program under mocks, schema checks, policies): kept out of planJson. */
     timings: PhaseTimings;
@@ -127,12 +130,13 @@ export async function planStackFile(file: StackFile, options: Pick<PlanOptions, 
         enforcement,
         config: { environment: config.environment, allowedRegistries: config.policy.allowedRegistries },
     });
+    const linkPaths = crossCloudPaths(run.resources, config.mesh.links);
     const done = performance.now();
     cpu.push(cpuNow());
     const timings = { configMs: parsed - started, programMs: ran - parsed, schemaMs: validated - ran, policyMs: done - validated };
     const [c0, c1, c2, c3, c4] = cpu as [number, number, number, number, number];
     const cpuTimings = { configMs: c1 - c0, programMs: c2 - c1, schemaMs: c3 - c2, policyMs: c4 - c3 };
-    return { stack: file.stack, config, run, manifests, violations, schemaErrors, unvalidated, enforcement, durationMs: done - started, timings, cpuTimings };
+    return { stack: file.stack, config, run, manifests, violations, schemaErrors, unvalidated, enforcement, linkPaths, durationMs: done - started, timings, cpuTimings };
 }
 
 export function policySubjects(resources: RecordedResource[]) {
@@ -141,10 +145,10 @@ export function policySubjects(resources: RecordedResource[]) {
         .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.rawInputs, protect: r.protect, parent: r.parent, provider: r.provider, dependencies: r.dependencies, secretPaths: r.secretPaths }));
 }
 
-/** 1 when a mandatory policy failed or an object does not match its schema, else 0. */
+/** 1 when a mandatory policy failed, an object does not match its schema or a link's path does not hold, else 0. */
 export function planExitCode(result: PlanResult): 0 | 1 {
     const mandatory = result.violations.some((v) => v.enforcementLevel === "mandatory");
-    return mandatory || result.schemaErrors.length > 0 ? 1 : 0;
+    return mandatory || result.schemaErrors.length > 0 || linkPathProblems(result.linkPaths ?? []).length > 0 ? 1 : 0;
 }
 
 /** The plan as JSON: the documented shape (stack, resources, violations, schemaErrors, manifests) plus extras. */
@@ -186,6 +190,7 @@ export function planJson(result: PlanResult) {
             name: m.name,
             path: manifestPath(m),
         })),
+        linkPaths: result.linkPaths,
         outputs: result.run.outputs,
         secretOutputs: result.run.secretOutputs,
     };

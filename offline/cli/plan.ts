@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { environmentDiagram } from "../diagram";
 import { planExitCode, planJson, planStack, programResources, writeManifests, type PlanResult } from "../plan";
 import { planHtml, planMarkdown, planReport } from "../report";
+import { linkPathProblems } from "../linkPaths";
 import { StackFileError } from "../stackFile";
 import { countTable, ExitCode, violationLines, writeJsonFile } from "./output";
 
@@ -106,11 +107,18 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
         lines.push("", `unvalidated (no upstream schema available) (${result.unvalidated.length}):`);
         lines.push(...countTable(result.unvalidated.map((s) => `${s.apiVersion} ${s.kind}`)));
     }
+    if ((result.linkPaths ?? []).length > 0) {
+        lines.push("", "cross-cloud paths (each hop must admit exactly the client's egress addresses):");
+        for (const path of result.linkPaths) {
+            lines.push(`  ${path.link}: ${path.client} -> ${path.server}:${path.port}`);
+            for (const hop of path.hops) lines.push(`    ${hop.problem ? "FAIL" : "ok  "} ${hop.hop.padEnd(20)} ${hop.via}: ${hop.admits.join(", ") || "(nothing)"}${hop.problem ? ` -- ${hop.problem}` : ""}`);
+        }
+    }
     lines.push("", `policies (${result.enforcement}):`);
     const vl = violationLines(result.violations, (v) => v.urn.split("::").pop() ?? v.urn);
     lines.push(...(vl.length > 0 ? vl.map((l) => `  ${l}`) : ["  no violations"]));
     const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors)`);
+    lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors, ${linkPathProblems(result.linkPaths ?? []).length} link path problems)`);
     return lines;
 }
 
