@@ -108,7 +108,7 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
         lines.push(...countTable(result.unvalidated.map((s) => `${s.apiVersion} ${s.kind}`)));
     }
     if ((result.linkPaths ?? []).length > 0) {
-        lines.push("", "cross-cloud paths (each hop must admit exactly the client's egress addresses):");
+        lines.push("", "cross-cloud paths (each hop must admit exactly the client's egress addresses; offline, addresses are the fakes' TEST-NET-3 stand-ins):");
         for (const path of result.linkPaths) {
             lines.push(`  ${path.link}: ${path.client} -> ${path.server}:${path.port}`);
             for (const hop of path.hops) lines.push(`    ${hop.problem ? "FAIL" : "ok  "} ${hop.hop.padEnd(20)} ${hop.via}: ${hop.admits.join(", ") || "(nothing)"}${hop.problem ? ` -- ${hop.problem}` : ""}`);
