@@ -118,7 +118,8 @@ export function summaryLines(result: PlanResult, outDir: string, manifestCount: 
     const vl = violationLines(result.violations, (v) => v.urn.split("::").pop() ?? v.urn);
     lines.push(...(vl.length > 0 ? vl.map((l) => `  ${l}`) : ["  no violations"]));
     const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors, ${linkPathProblems(result.linkPaths ?? []).length} link path problems)`);
+    const pathProblems = linkPathProblems(result.linkPaths ?? []).length;
+    lines.push("", planExitCode(result) === 0 ? "result: clean" : `result: FAILED (${mandatory} mandatory violations, ${result.schemaErrors.length} schema errors${pathProblems > 0 ? `, ${pathProblems} link path problems` : ""})`);
     return lines;
 }
 
