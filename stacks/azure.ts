@@ -219,24 +219,16 @@ function cloudProviders(side: AzureDeployment): pulumi.ProviderResource[] {
 }
 
 /**
- * The node subnet NSG's allow rules for the mesh links AKS serves: each link's port, from exactly the
- * client cluster's egress addresses. Destination "*": with AKS's floating-IP load balancer rules the
- * packet still carries the frontend IP, and only the load balancer delivers traffic to the nodes.
+ * The node subnet NSG's allow rule for the mesh links AKS serves: every such link port, from exactly
+ * the client cluster's egress addresses. One rule for all links (an NSG holds at most 1,000 rules).
+ * Destination "*": with AKS's floating-IP load balancer rules the packet still carries the frontend
+ * IP, and only the load balancer delivers traffic to the nodes.
  */
 export function linkInboundAllows(config: EnvironmentConfig, peerEgressAddresses: pulumi.Input<string>[]): AzureInboundAllow[] {
-    if (peerEgressAddresses.length === 0) return [];
-    return config.mesh.links
-        .filter((link) => link.server === "aks")
-        .map((link) => ({
-            name: linkAllowRuleName(link.name),
-            sourceAddresses: peerEgressAddresses,
-            destinationAddress: "*",
-            ports: [link.linkPort],
-            description: `trustmesh mesh link ${link.name}: ${link.client} egress to the ingress gateway`,
-        }));
+    const ports = [...new Set(config.mesh.links.filter((link) => link.server === "aks").map((link) => link.linkPort))].sort((a, b) => a - b);
+    if (peerEgressAddresses.length === 0 || ports.length === 0) return [];
+    return [{ name: meshLinksRuleName, sourceAddresses: peerEgressAddresses, destinationAddress: "*", ports, description: "trustmesh mesh links: the peer cluster's egress to the ingress gateway" }];
 }
 
-/** Name of the firewall or NSG rule that admits a link's client. */
-export function linkAllowRuleName(linkName: string): string {
-    return `allow-link-${linkName}`;
-}
+/** Name of the NSG and VPC firewall rules that admit the mesh links' clients. */
+export const meshLinksRuleName = "allow-mesh-links";

@@ -4,7 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { builtInRoleDefinitionId } from "../components/azureWorkloadIdentity";
-import { linkAllowRuleName } from "./azure";
+import { meshLinksRuleName } from "./azure";
 import { Istio } from "../components/istio";
 import { MeshLink } from "../components/meshLink";
 import type { MtlsDnsZoneArgs } from "../components/mtlsServer";
@@ -205,8 +205,8 @@ export function deployMesh(
         });
         links.push(meshLink);
         meshLinks[link.name] = meshLink.host;
-        if (link.server === "gke") admitLinkClientOnGke(config, link, server, client, ingressAddresses.gke!);
     }
+    if (clusters.gke && clusters.aks) admitLinkClientsOnGke(config, clusters.gke, clusters.aks, ingressAddresses.gke!);
     const example = config.mesh.example;
     const exampleCluster = example ? clusters[example.cluster] : undefined;
     if (example && exampleCluster) {
@@ -216,27 +216,28 @@ export function deployMesh(
 }
 
 /**
- * The VPC firewall rule that admits a link's client on GKE: the link port, from exactly the client
- * cluster's egress addresses, to the ingress gateway's address on the nodes. GKE's own rule for the
- * LoadBalancer Service follows `loadBalancerSourceRanges`; this one states the same intent where the
- * platform team owns it, and keeps holding if GKE's firewall reconciliation is turned off.
+ * The VPC firewall rule that admits the clients of the links GKE serves: their link ports, from exactly
+ * the AKS side's egress addresses, to the ingress gateway's address on the nodes. One rule for all
+ * links (firewall rules are a per-project quota). GKE's own rule for the LoadBalancer Service follows
+ * `loadBalancerSourceRanges`; this one states the same intent where the platform team owns it, and
+ * keeps holding if GKE's firewall reconciliation is turned off.
  */
-function admitLinkClientOnGke(config: EnvironmentConfig, link: EnvironmentConfig["mesh"]["links"][number], server: ClusterTarget, client: ClusterTarget, ingressAddress: pulumi.Output<string>): void {
-    const gcp = config.gcp!;
+function admitLinkClientsOnGke(config: EnvironmentConfig, server: ClusterTarget, client: ClusterTarget, ingressAddress: pulumi.Output<string>): void {
+    const ports = [...new Set(config.mesh.links.filter((link) => link.server === "gke").map((link) => link.linkPort))].sort((a, b) => a - b);
     const network = (server as Partial<GcpDeployment>).network;
     // No client addresses means no rule at all: a GCP rule without sources would admit 0.0.0.0/0.
-    if (!network || !client.egressAddresses?.length) return;
-    new gcpCompute.Firewall(`gke-${linkAllowRuleName(link.name)}`, {
-        name: `trustmesh-${config.environment}-${linkAllowRuleName(link.name)}`,
-        project: gcp.project,
+    if (ports.length === 0 || !network || !client.egressAddresses?.length) return;
+    new gcpCompute.Firewall(`gke-${meshLinksRuleName}`, {
+        name: `trustmesh-${config.environment}-${meshLinksRuleName}`,
+        project: config.gcp!.project,
         network: network.networkSelfLink,
-        description: `trustmesh mesh link ${link.name}: ${link.client} egress to the ingress gateway`,
+        description: "trustmesh mesh links: the peer cluster's egress to the ingress gateway",
         direction: "INGRESS",
         priority: 1000,
-        sourceRanges: (client.egressAddresses ?? []).map((address) => pulumi.interpolate`${address}/32`),
+        sourceRanges: client.egressAddresses.map((address) => pulumi.interpolate`${address}/32`),
         destinationRanges: [pulumi.interpolate`${ingressAddress}/32`],
         targetTags: [network.nodeTag],
-        allows: [{ protocol: "tcp", ports: [String(link.linkPort)] }],
+        allows: [{ protocol: "tcp", ports: ports.map(String) }],
         logConfig: { metadata: "INCLUDE_ALL_METADATA" },
     }, { dependsOn: server.cloudReady ?? [] });
 }

@@ -37,7 +37,7 @@ describe("cross-cloud paths", function () {
         assert.deepEqual(linkPathProblems(prod.linkPaths), []);
         assert.deepEqual(hop(path!, "server load balancer").admits, natIps.map((ip) => `${ip}/32`));
         assert.deepEqual(hop(path!, "server firewall").admits, natIps);
-        assert.match(hop(path!, "server firewall").via, /NSG aks-nodes-nsg rule allow-link-mysql \(priority 100\)/);
+        assert.match(hop(path!, "server firewall").via, /NSG aks-nodes-nsg rule allow-mesh-links \(priority 100\)/);
         assert.match(hop(path!, "server gateway").via, /Gateway istio-system\/mysql-ingress port 13306/);
         assert.equal(planExitCode(prod), 0);
     });
@@ -49,8 +49,8 @@ describe("cross-cloud paths", function () {
         assert.equal(outbound.length, 1);
         assert.deepEqual(path.clientAddresses, outbound);
         assert.deepEqual(linkPathProblems(reverse.linkPaths), []);
-        assert.match(hop(path, "server firewall").via, /trustmesh-prod-allow-link-payments/);
-        const rule = ofType(reverse.run.resources, "gcp:compute/firewall:Firewall").find((r) => r.name === "gke-allow-link-payments")!;
+        assert.match(hop(path, "server firewall").via, /trustmesh-prod-allow-mesh-links/);
+        const rule = ofType(reverse.run.resources, "gcp:compute/firewall:Firewall").find((r) => r.name === "gke-allow-mesh-links")!;
         assert.deepEqual((rule.inputs as any).allows, [{ protocol: "tcp", ports: ["18443"] }]);
         assert.deepEqual((rule.inputs as any).sourceRanges, outbound.map((ip) => `${ip}/32`));
     });
@@ -90,7 +90,7 @@ describe("cross-cloud paths", function () {
         it("the subnet NSG without the link rule (the finding: AKS never adds it there)", () => {
             const edited = resources(prod);
             const nsg = ofType(edited, "azure-native:network:NetworkSecurityGroup")[0]!;
-            (nsg.inputs as any).securityRules = (nsg.inputs as any).securityRules.filter((r: { name: string }) => r.name !== "allow-link-mysql");
+            (nsg.inputs as any).securityRules = (nsg.inputs as any).securityRules.filter((r: { name: string }) => r.name !== "allow-mesh-links");
             const problems = linkPathProblems(pathsOf(prod, edited));
             assert.ok(problems.some((p) => /server firewall: no rule allows TCP 13306 before the NSG denies the internet/.test(p)), problems.join("\n"));
         });
@@ -106,7 +106,7 @@ describe("cross-cloud paths", function () {
         it("an NSG rule for another address than the client's NAT", () => {
             const edited = resources(prod);
             const nsg = ofType(edited, "azure-native:network:NetworkSecurityGroup")[0]!;
-            const rule = (nsg.inputs as any).securityRules.find((r: { name: string }) => r.name === "allow-link-mysql");
+            const rule = (nsg.inputs as any).securityRules.find((r: { name: string }) => r.name === "allow-mesh-links");
             rule.sourceAddressPrefixes = ["192.0.2.10"];
             const problems = linkPathProblems(pathsOf(prod, edited));
             assert.ok(problems.some((p) => /server firewall: admits 192\.0\.2\.10 beyond the client; does not admit the client's 203\.0\.113\./.test(p)), problems.join("\n"));
@@ -114,7 +114,7 @@ describe("cross-cloud paths", function () {
 
         it("a VPC firewall rule from 0.0.0.0/0 on a GKE-served link port", () => {
             const edited = resources(reverse);
-            const rule = ofType(edited, "gcp:compute/firewall:Firewall").find((r) => r.name === "gke-allow-link-payments")!;
+            const rule = ofType(edited, "gcp:compute/firewall:Firewall").find((r) => r.name === "gke-allow-mesh-links")!;
             (rule.inputs as any).sourceRanges = ["0.0.0.0/0"];
             const problems = linkPathProblems(pathsOf(reverse, edited));
             assert.ok(problems.some((p) => /^link payments \(aks -> gke:18443\), server firewall: admits 0\.0\.0\.0\/0 \(anyone\) beyond the client/.test(p)), problems.join("\n"));
