@@ -102,6 +102,31 @@ async function planWith(trustmesh: Record<string, unknown>): Promise<RecordedRes
 
 const describeChange = (c: ReplacementChange) => `${c.type} ${c.urn.split("::").pop()} ${c.path} (${c.effect}): ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`;
 
+describe("replacementChanges", () => {
+    const pool = (initialNodeCount: number, ignoreChanges: string[] = [], name = "gke-apps-pool"): RecordedResource => ({
+        urn: `urn:pulumi:prod::trustmesh::gcp:container/nodePool:NodePool::${name}`,
+        type: "gcp:container/nodePool:NodePool",
+        name,
+        dependencies: [],
+        protect: false,
+        custom: true,
+        inputs: { name: "apps", initialNodeCount, autoscaling: { minNodeCount: initialNodeCount } },
+        rawInputs: {},
+        secretPaths: [],
+        ignoreChanges,
+    });
+
+    it("flags a changed replace-forcing field (finding 7: initialNodeCount) unless ignoreChanges covers it", () => {
+        assert.deepEqual(replacementChanges([pool(1)], [pool(2)]).map((c) => `${c.path} ${c.effect}`), ["initialNodeCount replaces"]);
+        assert.deepEqual(replacementChanges([pool(1, ["initialNodeCount"])], [pool(2, ["initialNodeCount"])]), []);
+    });
+
+    it("flags a listed resource that disappears (a rename is a new resource), not one that is only added", () => {
+        assert.deepEqual(replacementChanges([pool(1)], [pool(1, [], "gke-workers-pool")]).map((c) => c.effect).sort(), ["created", "deleted"]);
+        assert.deepEqual(replacementChanges([], [pool(1)]).map((c) => c.effect), ["created"]);
+    });
+});
+
 describe("no accidental replacement: every prod knob, one at a time", function () {
     this.timeout(900_000);
     let baseline: RecordedResource[];
