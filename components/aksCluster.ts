@@ -461,8 +461,14 @@ export function buildAksCluster(name: string, args: AksClusterArgs, parent: pulu
             },
             azureMonitorProfile: args.managedPrometheus ? { metrics: { enabled: true } } : undefined,
         },
-        // The autoscaler owns the node count after creation.
-        { parent, dependsOn: withDependsOn(dependsOn, kubeletOperator, subnetContributor, ...privateZoneGrants, ...outboundIpContributors), ignoreChanges: ["agentPoolProfiles[0].count"], protect: args.protect },
+        // The autoscaler owns the node count after creation. A channel that upgrades Kubernetes owns the
+        // version: the configured one soon lags, and sending it back would ask AKS for a downgrade, which it refuses.
+        {
+            parent,
+            dependsOn: withDependsOn(dependsOn, kubeletOperator, subnetContributor, ...privateZoneGrants, ...outboundIpContributors),
+            ignoreChanges: ["agentPoolProfiles[0].count", ...((args.upgradeChannel ?? "stable") === "node-image" ? [] : ["kubernetesVersion"])],
+            protect: args.protect,
+        },
     );
 
     const userPools = otherPools.map(

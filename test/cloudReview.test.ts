@@ -29,6 +29,12 @@ describe("cloud review findings (issue 19)", function () {
             for (const pool of pools) assert.ok(pool.ignoreChanges?.includes("initialNodeCount"), `${pool.name} ignores initialNodeCount`);
         });
 
+        it("AKS leaves the node count to the autoscaler and the Kubernetes version to its upgrade channel", () => {
+            const cluster = one("prod", "azure-native:containerservice:ManagedCluster");
+            assert.deepEqual(cluster.ignoreChanges, ["agentPoolProfiles[0].count", "kubernetesVersion"]);
+            assert.deepEqual(one("prod", "azure-native:containerservice:AgentPool").ignoreChanges, ["count"]);
+        });
+
         it("prod pins every AKS pool to three zones from the first deploy; dev pins none", () => {
             const prodCluster = inputs(one("prod", "azure-native:containerservice:ManagedCluster"));
             const prodPool = inputs(one("prod", "azure-native:containerservice:AgentPool"));

@@ -32,7 +32,7 @@ const knobs: Knob[] = [
     { path: ["gcp", "zones", 2], set: "europe-west1-c", expect: "in place" },
     { path: ["gcp", "cluster", "authorizedNetworks", 0, "cidrBlock"], set: "10.10.14.0/28", expect: "in place" },
     { path: ["gcp", "cluster", "releaseChannel"], set: "REGULAR", expect: "in place" },
-    { path: ["gcp", "managedMesh"], set: true, expect: "in place" },
+    { path: ["gcp", "cluster", "maintenanceStartTime"], set: "05:00", expect: "in place" },
     { path: ["gcp", "nodePools", 1, "name"], set: "workers", expect: "replaces", why: "the pool name is its identity: a renamed pool is a new pool" },
     { path: ["gcp", "network", "masterCidr"], set: "172.16.0.16/28", expect: "replaces", why: "GKE fixes the control plane's range at creation" },
     // AKS: counts, tiers, channels, add-ons change in place.
