@@ -151,7 +151,7 @@ function probeProvider(go: string, probe: ProviderProbe): string {
     const started = Date.now();
     const result = spawnSync(go, ["mod", "download", "-json", `${probe.module}@v${probe.version}`], { encoding: "utf8", cwd: path.join(repoRoot, "e2e", "toolchain", "pulumi") });
     const answer = (result.stdout || result.stderr).match(/"Error":\s*"([^"]+)"/)?.[1] ?? (result.status === 0 ? "served: building it is not wired (its stand-in is used)" : result.stderr.trim());
-    const note = `${probe.module}@v${probe.version}: ${answer.replace(/\s+/g, " ").slice(0, 300)}`;
+    const note = `${probe.module}@v${probe.version}: ${answer.replace(/reading \S+: /, "").replace(/\\[nt]/g, " ").replace(/\s+/g, " ").slice(0, 300)}`;
     writeStamp({ name: probe.name, version: probe.version, real: false, kind: "probe", path: "", sizeBytes: 0, buildMs: Date.now() - started, inputs, note }, stampName);
     return note;
 }
@@ -160,7 +160,15 @@ function formatSize(bytes: number): string {
     return bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${bytes} B`;
 }
 
-export async function setup(): Promise<{ stamps: Stamp[]; setupMs: number }> {
+/** `--only <checks>`: build only what those checks of `npm run e2e` need (CI builds no more than it runs). */
+function onlyChecks(argv: string[]): Set<string> | undefined {
+    const at = argv.indexOf("--only");
+    if (at < 0) return undefined;
+    if (!argv[at + 1]) throw new SetupError("--only takes a comma-separated list of checks: preview, parity, up, automation");
+    return new Set(argv[at + 1]!.split(","));
+}
+
+export async function setup(only = onlyChecks(process.argv.slice(2))): Promise<{ stamps: Stamp[]; setupMs: number }> {
     const started = Date.now();
     const go = findGo();
     const goVersion = checkGo(go);
@@ -169,6 +177,10 @@ export async function setup(): Promise<{ stamps: Stamp[]; setupMs: number }> {
     console.log(`e2e cache: ${cacheRoot} (${goVersion})`);
     const stamps: Stamp[] = [];
     for (const build of goBuilds()) {
+        if (only && build.checks && !build.checks.some((c) => only.has(c))) {
+            console.log(`  ${build.name.padEnd(22)} skipped (only needed by ${build.checks.join(", ")})`);
+            continue;
+        }
         const { stamp, cached } = buildGo(go, goVersion, build);
         stamps.push(stamp);
         console.log(`  ${stamp.name.padEnd(22)} ${stamp.version.padEnd(38)} real       ${formatSize(stamp.sizeBytes).padStart(10)}  built in ${(stamp.buildMs / 1000).toFixed(1)} s${cached ? " (cached, checked)" : ""}`);

@@ -17,6 +17,8 @@ export interface GoBuild {
     ldflags?: string[];
     /** Writes files the build needs that the module proxy does not carry (run before building). */
     prepare?: (goModuleDir: (modulePath: string) => string) => void;
+    /** The `npm run e2e -- --only` checks that need it; undefined: every check. */
+    checks?: string[];
     /** Installed as a Pulumi plugin named so, or undefined for a plain tool. */
     plugin?: { kind: "resource" | "language"; name: string };
 }
@@ -64,6 +66,7 @@ export function goBuilds(): GoBuild[] {
             output: path.join(binDir, "pulumi-resource-kubernetes"),
             ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${kubernetesProviderVersion}`],
             plugin: { kind: "resource", name: "kubernetes" },
+            checks: ["preview", "parity"],
             prepare: (goModuleDir) => writeKubernetesSchema(goModuleDir(`${kubernetesProviderModule}@v${kubernetesProviderVersion}`)),
         },
     ];
