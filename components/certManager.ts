@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { certManagerMetricsPort, certManagerWebhookPort, gkeMetadataServer, type GkeDataplane } from "./chartFlows";
 import { buildPlatformChart } from "./platformChart";
 import { platformCrds, requireCrds } from "./requiredCrds";
 import { rfc1123Label } from "./names";
@@ -36,6 +37,12 @@ export interface CertManagerArgs {
      * CA Secret goes there). @default false
      */
     installedOutside?: boolean;
+    /**
+     * On GKE with Workload Identity: the cluster's dataplane, which decides where the GKE metadata server
+     * that hands out the controller's Google token listens ("dataplane-v2": 169.254.169.254:80, "legacy":
+     * 169.254.169.252:988). The controller's egress to it is allowed. @default - no metadata server egress
+     */
+    gkeMetadataServer?: GkeDataplane;
 }
 
 export const defaultCertManagerResources: ContainerResourcesArgs = {
@@ -71,6 +78,9 @@ export function validateCertManagerArgs(args: CertManagerArgs): string[] {
     if (args.chartVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(args.chartVersion)) {
         problems.push(`chartVersion "${args.chartVersion}" must be an exact version such as ${certManagerChartVersion}, not a range`);
     }
+    if (args.gkeMetadataServer !== undefined && !(args.gkeMetadataServer in gkeMetadataServer)) {
+        problems.push(`gkeMetadataServer "${args.gkeMetadataServer}" must be one of ${Object.keys(gkeMetadataServer).join(", ")}`);
+    }
     for (const [key, value] of [["replicas", args.replicas], ["webhookReplicas", args.webhookReplicas]] as const) {
         if (value !== undefined && (!Number.isInteger(value) || value < 1)) problems.push(`${key} ${value} must be a whole number of at least 1`);
     }
@@ -93,7 +103,8 @@ export function certManagerValues(args: CertManagerArgs, namespace: string): Rec
         dns01RecursiveNameservers: "8.8.8.8:53,1.1.1.1:53",
         dns01RecursiveNameserversOnly: true,
         prometheus: { enabled: true },
-        webhook: { replicaCount: args.webhookReplicas ?? 1, ...hardened },
+        // The chart's default, set so the NetworkPolicy below and the chart cannot drift apart.
+        webhook: { replicaCount: args.webhookReplicas ?? 1, securePort: certManagerWebhookPort, ...hardened },
         cainjector: { replicaCount: 1, ...hardened },
         startupapicheck: { enabled: true, ...hardened },
     };
@@ -134,7 +145,7 @@ export class CertManager extends pulumi.ComponentResource {
 
 export function buildCertManager(name: string, args: CertManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
     const ns = args.namespace ?? "cert-manager";
-    return buildPlatformChart(
+    const built = buildPlatformChart(
         name,
         {
             namespace: ns,
@@ -146,10 +157,31 @@ export function buildCertManager(name: string, args: CertManagerArgs, parent: pu
             timeoutSeconds: 600,
             values: certManagerValues(args, ns),
             // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs (443, 6443) out.
-            ingressTcp: [10250, 9402],
+            ingressTcp: [certManagerWebhookPort, certManagerMetricsPort],
             egressTcp: [443, 6443],
         },
         parent,
         dependsOn,
+    );
+    const metadataServer = args.gkeMetadataServer ? gkeMetadataServerPolicy(name, built.namespace, gkeMetadataServer[args.gkeMetadataServer], parent) : undefined;
+    return { ...built, metadataServer };
+}
+
+/**
+ * The controller's path to the GKE metadata server: without it, Workload Identity has no token to give
+ * and every DNS01 challenge on GKE fails. Only the controller asks for one.
+ */
+function gkeMetadataServerPolicy(name: string, namespace: k8s.core.v1.Namespace, server: { cidr: string; port: number }, parent: pulumi.Resource) {
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-gke-metadata-server`,
+        {
+            metadata: { name: "allow-gke-metadata-server", namespace: namespace.metadata.name },
+            spec: {
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller" } },
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: server.cidr } }], ports: [{ protocol: "TCP", port: server.port }] }],
+            },
+        },
+        { parent, dependsOn: [namespace] },
     );
 }

@@ -127,6 +127,9 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
         // istio-cni sets up traffic redirection, so injected pods need no NET_ADMIN init container
         // and still pass the restricted Pod Security level of their namespaces.
         pilot: { cni: { enabled: true } },
+        // Injected proxies (sidecar and init container) carry RuntimeDefault seccomp themselves, so a pod
+        // that sets no profile still passes its namespace's restricted Pod Security level.
+        global: { proxy: { seccompProfile: { type: "RuntimeDefault" } } },
         meshConfig: {
             accessLogFile: "/dev/stdout",
             accessLogEncoding: "JSON",
@@ -237,8 +240,10 @@ export function buildIstio(name: string, args: IstioArgs, parent: pulumi.Resourc
             metadata: {
                 name: namespaceName,
                 // Baseline: the gateway pods set a safe sysctl (unprivileged low ports), which restricted
-                // refuses. Never injected: the control plane and gateways are proxies themselves.
-                labels: managedNamespaceLabels("baseline", false),
+                // refuses. No istio-injection label: the gateway chart's pods (`image: auto`) ask for
+                // injection with `sidecar.istio.io/inject: "true"`, which istiod's webhook honours only
+                // where the label is absent or enabled; istiod's own pods opt out.
+                labels: managedNamespaceLabels("baseline", "per-pod"),
                 annotations: { "trustmesh.io/baseline-reason": "Istio gateways set net.ipv4.ip_unprivileged_port_start" },
             },
         },
@@ -322,7 +327,8 @@ export function istioNetworkPolicySpecs(args: IstioArgs): Record<string, PolicyS
     const istiod = { podSelector: { matchLabels: { app: "istiod" } } };
     const anyPodInCluster = { namespaceSelector: {} };
     const internet = { ipBlock: { cidr: "0.0.0.0/0" } };
-    const toIstiod = { to: [{ ...anyPodInCluster, ...istiod }], ports: [tcp(15012)] };
+    // A managed control plane (GKE fleet mesh) is outside the cluster: its proxies reach it on 443.
+    const toIstiod = args.controlPlane === false ? { to: [internet], ports: [tcp(443)] } : { to: [{ ...anyPodInCluster, ...istiod }], ports: [tcp(15012)] };
     // With istio-csr, proxies get their certificates from it instead of istiod.
     const toCa = args.externalCa
         ? [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cert-manager" } }, podSelector: { matchLabels: { ...istioCsrNames.podLabels } } }], ports: [tcp(istioCsrNames.servingPort)] }]

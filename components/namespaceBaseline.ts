@@ -59,6 +59,14 @@ export const defaultNamespaceQuota: NamespaceQuotaArgs = {
     pods: 50,
 };
 
+/**
+ * How Istio's injection webhook treats a namespace (istiod chart, mutatingwebhook.yaml): `istio-injection:
+ * enabled` injects every pod, `disabled` none (not even a pod that asks), and no label ("per-pod") only
+ * pods labelled `sidecar.istio.io/inject: "true"`, which is how the gateway chart's `image: auto` pods get
+ * their proxy.
+ */
+export type SidecarInjectionMode = "enabled" | "disabled" | "per-pod";
+
 /** Pinned so a Kubernetes upgrade cannot silently loosen what `restricted` means. */
 export const podSecurityVersion = "v1.33";
 
@@ -66,16 +74,16 @@ export const podSecurityVersion = "v1.33";
 export function namespaceLabels(args: NamespaceBaselineArgs): Record<string, string> {
     return {
         ...(args.labels ?? {}),
-        ...managedNamespaceLabels(args.podSecurity ?? "restricted", args.sidecarInjection !== false),
+        ...managedNamespaceLabels(args.podSecurity ?? "restricted", args.sidecarInjection === false ? "disabled" : "enabled"),
         ...(args.trustBundleLabel ? { [args.trustBundleLabel]: "enabled" } : {}),
     };
 }
 
 /**
  * The labels of every namespace trustmesh creates, application or platform: Pod Security Admission
- * enforced at `level` and pinned to podSecurityVersion, Istio sidecar injection on or off.
+ * enforced at `level` and pinned to podSecurityVersion, and the namespace's Istio injection mode.
  */
-export function managedNamespaceLabels(level: PodSecurityLevel, sidecarInjection: boolean): Record<string, string> {
+export function managedNamespaceLabels(level: PodSecurityLevel, injection: SidecarInjectionMode): Record<string, string> {
     return {
         "app.kubernetes.io/managed-by": "trustmesh",
         "pod-security.kubernetes.io/enforce": level,
@@ -83,7 +91,7 @@ export function managedNamespaceLabels(level: PodSecurityLevel, sidecarInjection
         // Audit and warn always at restricted, so a baseline namespace still reports what it would break.
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
-        "istio-injection": sidecarInjection ? "enabled" : "disabled",
+        ...(injection === "per-pod" ? {} : { "istio-injection": injection }),
     };
 }
 

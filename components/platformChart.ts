@@ -29,7 +29,7 @@ export interface PlatformChartSpec {
 export function buildPlatformChart(name: string, spec: PlatformChartSpec, parent: pulumi.Resource, dependsOn?: DependsOn) {
     const namespace = new k8s.core.v1.Namespace(
         `${name}-namespace`,
-        { metadata: { name: spec.namespace, labels: managedNamespaceLabels("restricted", false) } },
+        { metadata: { name: spec.namespace, labels: managedNamespaceLabels("restricted", "disabled") } },
         { parent, dependsOn },
     );
     const release = new k8s.helm.v3.Release(

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultCertManagerResources, helmResources, jetstackChartRepo, type ContainerResourcesArgs } from "./certManager";
+import { apiServerPort, trustManagerMetricsPort, trustManagerWebhookPort } from "./chartFlows";
 import { withDependsOn } from "./dependsOn";
 import { platformCrds, requireCrds } from "./requiredCrds";
 
@@ -45,7 +46,13 @@ export function trustManagerValues(args: TrustManagerArgs): Record<string, unkno
         crds: { enabled: true, keep: true },
         replicaCount: 1,
         resources: helmResources(args.resources ?? defaultCertManagerResources),
-        app: { trust: { namespace: args.namespace ?? "cert-manager" }, securityContext: { seccompProfileEnabled: true } },
+        app: {
+            trust: { namespace: args.namespace ?? "cert-manager" },
+            securityContext: { seccompProfileEnabled: true },
+            // The chart's defaults, set so the NetworkPolicy below and the chart cannot drift apart.
+            webhook: { port: trustManagerWebhookPort },
+            metrics: { port: trustManagerMetricsPort },
+        },
         // Only our root: the public CA package is not needed for internal mTLS and only widens trust.
         defaultPackage: { enabled: false },
         // ConfigMap targets only; Secret targets would need read/write on every Secret in the cluster.
@@ -81,6 +88,8 @@ export function buildTrustManager(name: string, args: TrustManagerArgs, parent: 
     // Installed outside the stack, the Bundle waits for the check that its CRD exists instead of the chart.
     const release = args.installedOutside ? undefined : installTrustManager(name, args, parent, dependsOn);
     const crds = args.installedOutside ? requireCrds(name, [...platformCrds.trustManager], parent, dependsOn) : [];
+    // Installed here, its webhook must be reachable too; installed outside, its network is its installer's.
+    const networkPolicy = args.installedOutside ? undefined : trustManagerNetworkPolicy(name, args.namespace ?? "cert-manager", parent, dependsOn);
     const bundle = new k8s.apiextensions.CustomResource(
         `${name}-bundle`,
         {
@@ -95,9 +104,32 @@ export function buildTrustManager(name: string, args: TrustManagerArgs, parent: 
                 },
             },
         },
-        { parent, dependsOn: withDependsOn(dependsOn, ...(release ? [release] : crds)) },
+        // The webhook that admits the Bundle must be installed and reachable.
+        { parent, dependsOn: withDependsOn(dependsOn, ...(release ? [release] : crds), ...(networkPolicy ? [networkPolicy] : [])) },
     );
-    return { release, bundle };
+    return { release, bundle, networkPolicy };
+}
+
+/**
+ * trust-manager shares cert-manager's default-deny namespace, whose policy admits cert-manager's own
+ * ports only. Its Bundle webhook (failurePolicy Fail) must be reachable from the API server, or no
+ * Bundle can be created; its address is not known in advance, so the rule is port-scoped.
+ */
+function trustManagerNetworkPolicy(name: string, namespace: string, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {
+    const tcp = (port: number) => ({ protocol: "TCP", port });
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-allow-trust-manager`,
+        {
+            metadata: { name: "allow-trust-manager", namespace },
+            spec: {
+                podSelector: { matchLabels: { app: "trust-manager" } },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ ports: [tcp(trustManagerWebhookPort), tcp(trustManagerMetricsPort)] }],
+                egress: [{ ports: [tcp(apiServerPort)] }],
+            },
+        },
+        { parent, dependsOn },
+    );
 }
 
 function installTrustManager(name: string, args: TrustManagerArgs, parent: pulumi.Resource, dependsOn?: pulumi.ResourceOptions["dependsOn"]) {

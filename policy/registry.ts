@@ -4,7 +4,9 @@ import { exposurePolicies } from "./exposure";
 import { gkePolicies } from "./gke";
 import { keyVaultPolicies } from "./keyVault";
 import { meshPolicies } from "./mesh";
+import { meshInjectionPolicies } from "./meshInjection";
 import { namespacesNetworkPolicies } from "./namespacesNetwork";
+import { networkFlowsPolicies } from "./networkFlows";
 import { pkiPolicies } from "./pki";
 import { podSecurityPolicies } from "./podSecurity";
 import { secretsPolicies } from "./secrets";
@@ -15,13 +17,13 @@ import { workloadHygienePolicies } from "./workloadHygiene";
 export const policiesByDomain: Record<PolicyDomain, TrustmeshPolicy[]> = {
     "pod-security": podSecurityPolicies,
     "workload-hygiene": workloadHygienePolicies,
-    "namespaces-network": namespacesNetworkPolicies,
+    "namespaces-network": [...namespacesNetworkPolicies, ...networkFlowsPolicies],
     exposure: exposurePolicies,
     gke: gkePolicies,
     aks: aksPolicies,
     "key-vault": keyVaultPolicies,
     pki: pkiPolicies,
-    mesh: meshPolicies,
+    mesh: [...meshPolicies, ...meshInjectionPolicies],
     secrets: secretsPolicies,
     "control-plane-access": controlPlaneAccessPolicies,
 };

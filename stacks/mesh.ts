@@ -210,7 +210,8 @@ export function deployMesh(
     const example = config.mesh.example;
     const exampleCluster = example ? clusters[example.cluster] : undefined;
     if (example && exampleCluster) {
-        deployMeshExample(example, exampleCluster, namespaceReady(namespaces, example.cluster, example.namespace));
+        // The server must start with its sidecar: wait for Istio (istiod's injection webhook, the CNI) too.
+        deployMeshExample(example, exampleCluster, [...namespaceReady(namespaces, example.cluster, example.namespace), ...(istio[example.cluster] ? [istio[example.cluster]!] : [])]);
     }
     return { istio, ingressAddresses, links, outputs: { meshLinks, meshIngressAddresses: ingressAddresses } };
 }

@@ -10,6 +10,8 @@ const mysqlUid = 999; // the `mysql` user of the official image
  * Seed 001's MySQL server, restricted-compliant: non-root, no privilege escalation, no capabilities,
  * RuntimeDefault seccomp, read-only root filesystem with emptyDir scratch space, requests and limits,
  * the root password from a Secret. Data lives in an emptyDir: it is a link target, not a database.
+ * It is a mesh workload: `dependsOn` must include the cluster's Istio, because a pod created before
+ * istiod's injection webhook exists starts without a sidecar, and nothing would ever add one.
  */
 export function deployMeshExample(example: MeshExampleConfig, cluster: ClusterTarget, dependsOn: pulumi.Resource[] = []) {
     const name = `${cluster.key}-mysql-example`;
@@ -36,7 +38,12 @@ export function deployMeshExample(example: MeshExampleConfig, cluster: ClusterTa
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: { app: "mysql" } },
                 template: {
-                    metadata: { labels },
+                    metadata: {
+                        // Asks for the sidecar explicitly (what the mesh-injection policy checks), and starts
+                        // MySQL only once the proxy is ready where sidecars are not native init containers.
+                        labels: { ...labels, "sidecar.istio.io/inject": "true" },
+                        annotations: { "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }) },
+                    },
                     spec: {
                         automountServiceAccountToken: false,
                         securityContext: {

@@ -124,6 +124,8 @@ function deployClusterPki(config: EnvironmentConfig, cluster: ClusterTarget, roo
             // Two webhooks in prod: every Certificate write goes through it.
             webhookReplicas: config.environment === "prod" ? 2 : 1,
             installedOutside: outside.has("cert-manager"),
+            // DNS01 on GKE takes its Google token from the metadata server; GkeCluster always runs Dataplane V2.
+            gkeMetadataServer: binding && cluster.cloud === "gcp" ? "dataplane-v2" : undefined,
         },
         { provider: cluster.provider, dependsOn: [...cluster.ready, ...(binding?.ready ?? [])] },
     );

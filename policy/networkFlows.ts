@@ -1,0 +1,136 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { releaseFlows, sidecarFlows, type ClusterFlowContext, type GkeDataplane } from "../components/chartFlows";
+import { describeFlow, judgeFlow, openBeyond, type NamespaceLabels, type NetworkFlow, type NetworkPolicyView } from "../components/networkFlows";
+import { clusterOf, isKind, metadataOf } from "./kubernetes";
+import type { TrustmeshStackPolicy } from "./types";
+import { obj } from "./values";
+
+/**
+ * Network flows as a contract: every platform chart the stack installs (cert-manager, trust-manager,
+ * Reloader, istiod, Istio gateways, istio-cni) and every injected namespace declares the flows it needs
+ * (components/chartFlows.ts, from the charts' own ports); these policies prove the stack's
+ * NetworkPolicies admit each one and report what they open beyond it.
+ */
+
+const isRelease = (type: string) => /^kubernetes:helm\.sh\/v\d+:Release$/.test(type);
+
+/** One cluster's declared flows, NetworkPolicies and namespace labels; undefined when a namespace is unknown (preview). */
+interface ClusterFlows {
+    /** `platform`: declared by a chart (judged for what is open beyond it too), not by a namespace's sidecars. */
+    flows: { flow: NetworkFlow; urn: string; platform: boolean }[];
+    policies: NetworkPolicyView[];
+    /** `namespace/name` of each NetworkPolicy -> its URN. */
+    policyUrns: Map<string, string>;
+    namespaces: NamespaceLabels;
+}
+
+/** GKE's dataplane as the stack's GKE cluster declares it, if the stack has one. */
+function gkeDataplane(resources: PolicyResource[]): GkeDataplane | undefined {
+    const cluster = resources.find((r) => r.type === "gcp:container/cluster:Cluster");
+    if (!cluster) return undefined;
+    return obj(cluster.props).datapathProvider === "ADVANCED_DATAPATH" ? "dataplane-v2" : "legacy";
+}
+
+export function clusterFlows(resources: PolicyResource[]): Map<string, ClusterFlows> | undefined {
+    const byCluster = new Map<string, ClusterFlows>();
+    const of = (cluster: string) => {
+        let entry = byCluster.get(cluster);
+        if (!entry) byCluster.set(cluster, (entry = { flows: [], policies: [], policyUrns: new Map(), namespaces: new Map() }));
+        return entry;
+    };
+    for (const r of resources) {
+        if (isKind(r.type, "networking.k8s.io", "NetworkPolicy")) {
+            const m = metadataOf(r.props);
+            // Unknown during preview: judging without it could only give false positives.
+            if (typeof m.namespace !== "string" || typeof m.name !== "string") return undefined;
+            of(clusterOf(r)).policies.push({ name: m.name, namespace: m.namespace, spec: obj(r.props?.spec) });
+            of(clusterOf(r)).policyUrns.set(`${m.namespace}/${m.name}`, r.urn);
+        }
+        if (isKind(r.type, "core", "Namespace")) {
+            const m = metadataOf(r.props);
+            if (typeof m.name !== "string") return undefined;
+            of(clusterOf(r)).namespaces.set(m.name, { ...obj(m.labels), "kubernetes.io/metadata.name": m.name });
+        }
+    }
+    const releases = resources
+        .filter((r) => isRelease(r.type) && typeof obj(r.props).chart === "string")
+        .map((r) => ({ r, chart: String(r.props.chart), name: typeof r.props.name === "string" ? r.props.name : r.name, namespace: r.props.namespace, values: obj(r.props.values) }));
+    if (releases.some((release) => typeof release.namespace !== "string")) return undefined;
+    const dataplane = gkeDataplane(resources);
+    const externalTlsPorts = new Map<string, number[]>();
+    for (const r of resources.filter((x) => isKind(x.type, "networking.istio.io", "ServiceEntry"))) {
+        const spec = obj(r.props?.spec);
+        if (spec.location !== "MESH_EXTERNAL") continue;
+        const ports = (Array.isArray(spec.ports) ? spec.ports : []).filter((p: any) => obj(p).protocol === "TLS" && typeof p.number === "number").map((p: any) => p.number as number);
+        externalTlsPorts.set(clusterOf(r), [...new Set([...(externalTlsPorts.get(clusterOf(r)) ?? []), ...ports])]);
+    }
+    for (const release of releases) {
+        const cluster = clusterOf(release.r);
+        const istiod = releases.find((other) => clusterOf(other.r) === cluster && other.chart.split("/").pop() === "istiod");
+        const onGke = obj(obj(release.values.serviceAccount).annotations)["iam.gke.io/gcp-service-account"] !== undefined;
+        const context: ClusterFlowContext = {
+            istiodNamespace: istiod?.namespace as string | undefined,
+            gkeDataplane: onGke ? dataplane : undefined,
+            externalTlsPorts: externalTlsPorts.get(cluster) ?? [],
+        };
+        for (const flow of releaseFlows({ chart: release.chart, name: release.name, namespace: release.namespace as string, values: release.values }, context)) {
+            of(cluster).flows.push({ flow, urn: release.r.urn, platform: true });
+        }
+    }
+    // Every namespace with injection on runs sidecars that need istiod, where the cluster runs one.
+    for (const r of resources.filter((x) => isKind(x.type, "core", "Namespace"))) {
+        const m = metadataOf(r.props);
+        const istiod = releases.find((other) => clusterOf(other.r) === clusterOf(r) && other.chart.split("/").pop() === "istiod");
+        if (istiod && obj(m.labels)["istio-injection"] === "enabled") {
+            for (const flow of sidecarFlows(m.name, istiod.namespace as string)) of(clusterOf(r)).flows.push({ flow, urn: r.urn, platform: false });
+        }
+    }
+    return byCluster;
+}
+
+export const flowsAdmitted: TrustmeshStackPolicy = {
+    name: "network-flows-admitted",
+    domain: "namespaces-network",
+    severity: "high",
+    description:
+        "Checks that the NetworkPolicies of the stack admit every flow its platform components declare (webhook ports from the API server, API calls, DNS, the GKE metadata server, ACME and cloud APIs, xDS).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const clusters = clusterFlows(args.resources);
+        if (!clusters) return;
+        for (const { flows, policies, namespaces } of clusters.values()) {
+            for (const { flow, urn } of flows) {
+                const verdict = judgeFlow(flow, policies, namespaces);
+                if (verdict.status !== "blocked") continue;
+                const selecting = policies.filter((p) => p.namespace === flow.namespace).map((p) => p.name);
+                reportViolation(
+                    `${describeFlow(flow)} is blocked, and ${flow.component} needs it: ${flow.purpose}. No NetworkPolicy in namespace ${flow.namespace} (${selecting.join(", ")}) admits it; add a rule for ${flow.protocol} ${flow.port} to the pods ${JSON.stringify(flow.podLabels)}.`,
+                    urn,
+                );
+            }
+        }
+    },
+};
+
+export const flowsOpenBeyond: TrustmeshStackPolicy = {
+    name: "network-flows-open-beyond",
+    domain: "namespaces-network",
+    severity: "low",
+    description: "Reports ports the NetworkPolicies open for a platform component that none of its declared flows needs.",
+    enforcementLevel: "advisory",
+    validateStack: (args, reportViolation) => {
+        const clusters = clusterFlows(args.resources);
+        if (!clusters) return;
+        for (const { flows, policies, policyUrns, namespaces } of clusters.values()) {
+            // Application namespaces carry application flows the contract does not know: judged for istiod only.
+            for (const open of openBeyond(flows.filter((f) => f.platform).map((f) => f.flow), policies, namespaces)) {
+                reportViolation(
+                    `NetworkPolicy ${open.policy} opens ${open.direction} ${open.port} (${open.peers}) to ${open.component}, which none of its declared flows needs; narrow the rule or declare the flow.`,
+                    policyUrns.get(open.policy),
+                );
+            }
+        }
+    },
+};
+
+export const networkFlowsPolicies = [flowsAdmitted, flowsOpenBeyond];
