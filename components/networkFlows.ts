@@ -4,6 +4,7 @@
  * for a direction is not isolated; selected, it takes the union of the rules that select it). Plain
  * data and functions, no Pulumi: the policy pack, the offline plan and the tests all read it.
  */
+import ipaddr from "ipaddr.js";
 
 export type Protocol = "TCP" | "UDP";
 
@@ -115,29 +116,15 @@ export function policyDirections(spec: Record<string, any>): Set<"ingress" | "eg
     return new Set(effective.map((t) => t.toLowerCase() as "ingress" | "egress"));
 }
 
-function ipv4ToNumber(ip: string): number | undefined {
-    const parts = ip.split(".");
-    if (parts.length !== 4) return undefined;
-    let n = 0;
-    for (const part of parts) {
-        const octet = Number(part);
-        if (!/^\d+$/.test(part) || octet > 255) return undefined;
-        n = n * 256 + octet;
-    }
-    return n;
-}
-
-/** Whether IPv4 CIDR `outer` contains every address of `inner`. */
+/** Whether CIDR `outer` contains every address of `inner` (IPv4 or IPv6, through ipaddr.js). */
 export function cidrContains(outer: string, inner: string): boolean {
-    const [outerIp, outerBits] = outer.split("/");
-    const [innerIp, innerBits] = inner.split("/");
-    const o = ipv4ToNumber(outerIp ?? "");
-    const i = ipv4ToNumber(innerIp ?? "");
-    const ob = Number(outerBits ?? 32);
-    const ib = Number(innerBits ?? 32);
-    if (o === undefined || i === undefined || !(ob >= 0 && ob <= 32) || !(ib >= 0 && ib <= 32) || ib < ob) return false;
-    const size = 2 ** (32 - ob);
-    return Math.floor(o / size) === Math.floor(i / size);
+    try {
+        const [outerAddress, outerBits] = ipaddr.parseCIDR(outer);
+        const [innerAddress, innerBits] = ipaddr.parseCIDR(inner);
+        return outerAddress.kind() === innerAddress.kind() && innerBits >= outerBits && innerAddress.match(outerAddress, outerBits);
+    } catch {
+        return false; // not a CIDR: proves nothing
+    }
 }
 
 /** Whether one `from`/`to` peer of a rule admits the flow's peer, for a policy in `policyNamespace`. */
