@@ -34,7 +34,15 @@ export const gkeMetadataServer = {
     "dataplane-v2": { cidr: "169.254.169.254/32", port: 80 },
     legacy: { cidr: "169.254.169.252/32", port: 988 },
 } as const;
-export type GkeDataplane = keyof typeof gkeMetadataServer;
+
+/** The GKE dataplane a cluster runs (an enum in the package schema). */
+export const GkeDataplane = {
+    /** GKE Dataplane V2 (`ADVANCED_DATAPATH`): what GkeCluster creates. */
+    DataplaneV2: "dataplane-v2",
+    /** The legacy dataplane (kube-proxy with Calico network policy). */
+    Legacy: "legacy",
+} as const;
+export type GkeDataplane = (typeof GkeDataplane)[keyof typeof GkeDataplane];
 
 /** A Helm release as the stack declares it. */
 export interface ReleaseView {

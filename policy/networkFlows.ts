@@ -116,7 +116,7 @@ export const flowsOpenBeyond: TrustmeshStackPolicy = {
     name: "network-flows-open-beyond",
     domain: "namespaces-network",
     severity: "low",
-    description: "Reports ports the NetworkPolicies open for a platform component that none of its declared flows needs.",
+    description: "Checks that the NetworkPolicies open no port to a platform component beyond the flows it declares (advisory: a report of what could be narrowed).",
     enforcementLevel: "advisory",
     validateStack: (args, reportViolation) => {
         const clusters = clusterFlows(args.resources);
