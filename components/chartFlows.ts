@@ -2,7 +2,7 @@ import type { FlowPeer, NetworkFlow, Protocol } from "./networkFlows";
 
 /**
  * The flows each platform chart needs, read from the chart's own templates and values at the pinned
- * versions (cert-manager v1.19.2, trust-manager v0.20.3, Reloader 2.2.6, Istio 1.28.1). The
+ * versions (cert-manager v1.19.2, trust-manager v0.20.3, istio-csr v0.17.0, Reloader 2.2.6, Istio 1.28.1). The
  * components take their ports from here, and the policy pack proves the rendered NetworkPolicies admit
  * every flow (policy/networkFlows.ts). Data only: no Pulumi, so the pack can load it.
  */
@@ -60,6 +60,14 @@ export interface ClusterFlowContext {
     istiodNamespace?: string;
     /** TLS ports of the cluster's MESH_EXTERNAL ServiceEntries: where an egress gateway originates mesh links to. @default [] */
     externalTlsPorts?: number[];
+    /** The CA proxies send their CSRs to when istiod's `global.caAddress` points at istio-csr. @default - istiod */
+    externalCa?: { namespace: string; podLabels: Record<string, string>; port: number };
+}
+
+/** The proxies' certificate flow to an external CA (istio-csr), when istiod delegates signing. */
+function toExternalCa(pods: Pods, context: ClusterFlowContext): NetworkFlow[] {
+    const ca = context.externalCa;
+    return ca ? [flow(pods, "egress", { kind: "pods", namespace: ca.namespace, podLabels: ca.podLabels, what: "istio-csr" }, ca.port, "sends its certificate signing requests to istio-csr (istiod's global.caAddress)")] : [];
 }
 
 const kubeDns: FlowPeer = { kind: "pods", namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, what: "kube-dns" };
@@ -130,6 +138,17 @@ export function trustManagerFlows(release: ReleaseView): NetworkFlow[] {
     ];
 }
 
+/** cert-manager istio-csr v0.17.0: the gRPC CA every proxy (and istiod) sends its CSRs to. */
+export function istioCsrFlows(release: ReleaseView): NetworkFlow[] {
+    const app = obj(release.values.app);
+    const pods: Pods = { component: "istio-csr", namespace: release.namespace, podLabels: { app: release.name } };
+    return [
+        flow(pods, "ingress", { kind: "any-pod", what: "every Istio proxy and istiod" }, Number(obj(obj(app.server).serving).port ?? 6443), "signs workload certificates (gRPC CA on app.server.serving.port)"),
+        flow(pods, "ingress", prometheus, Number(obj(app.metrics).port ?? 9402), "Prometheus metrics (app.metrics.port)"),
+        flow(pods, "egress", apiServer, apiServerPort, "creates CertificateRequests, publishes the root ConfigMap in every namespace"),
+    ];
+}
+
 /** stakater Reloader 2.2.6. */
 export function reloaderFlows(release: ReleaseView): NetworkFlow[] {
     const pods: Pods = { component: "Reloader", namespace: release.namespace, podLabels: { "app.kubernetes.io/name": "reloader" } };
@@ -163,6 +182,7 @@ export function gatewayFlows(release: ReleaseView, context: ClusterFlowContext =
             ? flow(pods, "egress", { kind: "pods", namespace: context.istiodNamespace, podLabels: { app: "istiod" }, what: "istiod" }, istiodPorts.xds, "gets its configuration and certificate from istiod (xDS)")
             : flow(pods, "egress", { kind: "outside", what: "the managed Istio control plane" }, 443, "gets its configuration and certificate from the managed control plane"),
         ...dns(pods, "resolves istiod and the hosts of ServiceEntries with DNS resolution"),
+        ...toExternalCa(pods, context),
     ];
     for (const port of Array.isArray(service.ports) ? service.ports : []) {
         const p = obj(port);
@@ -184,9 +204,12 @@ export function cniFlows(release: ReleaseView): NetworkFlow[] {
 }
 
 /** The sidecars of a namespace with injection on: what NamespaceBaseline opens for them. */
-export function sidecarFlows(namespace: string, istiodNamespace: string): NetworkFlow[] {
+export function sidecarFlows(namespace: string, istiodNamespace: string, context: ClusterFlowContext = {}): NetworkFlow[] {
     const pods: Pods = { component: "istio-proxy sidecars", namespace, podLabels: {} };
-    return [flow(pods, "egress", { kind: "pods", namespace: istiodNamespace, podLabels: { app: "istiod" }, what: "istiod" }, istiodPorts.xds, "gets configuration and the workload certificate from istiod (xDS)")];
+    return [
+        flow(pods, "egress", { kind: "pods", namespace: istiodNamespace, podLabels: { app: "istiod" }, what: "istiod" }, istiodPorts.xds, "gets configuration (and, without an external CA, the workload certificate) from istiod (xDS)"),
+        ...toExternalCa(pods, context),
+    ];
 }
 
 /** The flows of a release, by chart name (the last path segment of `chart`), or none for a chart not catalogued. */
@@ -199,6 +222,8 @@ export function releaseFlows(release: ReleaseView, context: ClusterFlowContext =
             return trustManagerFlows(release);
         case "reloader":
             return reloaderFlows(release);
+        case "cert-manager-istio-csr":
+            return istioCsrFlows(release);
         case "istiod":
             return istiodFlows(release);
         case "gateway":

@@ -64,14 +64,23 @@ export function clusterFlows(resources: PolicyResource[]): Map<string, ClusterFl
         const ports = (Array.isArray(spec.ports) ? spec.ports : []).filter((p: any) => obj(p).protocol === "TLS" && typeof p.number === "number").map((p: any) => p.number as number);
         externalTlsPorts.set(clusterOf(r), [...new Set([...(externalTlsPorts.get(clusterOf(r)) ?? []), ...ports])]);
     }
+    const chartOn = (cluster: string, chart: string) => releases.find((other) => clusterOf(other.r) === cluster && other.chart.split("/").pop() === chart);
+    // istiod delegating signing (global.caAddress) to the cluster's istio-csr: proxies send their CSRs there.
+    const externalCa = (cluster: string): ClusterFlowContext["externalCa"] => {
+        const istiod = chartOn(cluster, "istiod");
+        const csr = chartOn(cluster, "cert-manager-istio-csr");
+        if (!istiod || !csr || typeof obj(istiod.values.global).caAddress !== "string") return undefined;
+        return { namespace: csr.namespace as string, podLabels: { app: csr.name }, port: Number(obj(obj(obj(csr.values.app).server).serving).port ?? 6443) };
+    };
     for (const release of releases) {
         const cluster = clusterOf(release.r);
-        const istiod = releases.find((other) => clusterOf(other.r) === cluster && other.chart.split("/").pop() === "istiod");
+        const istiod = chartOn(cluster, "istiod");
         const onGke = obj(obj(release.values.serviceAccount).annotations)["iam.gke.io/gcp-service-account"] !== undefined;
         const context: ClusterFlowContext = {
             istiodNamespace: istiod?.namespace as string | undefined,
             gkeDataplane: onGke ? dataplane : undefined,
             externalTlsPorts: externalTlsPorts.get(cluster) ?? [],
+            externalCa: externalCa(cluster),
         };
         for (const flow of releaseFlows({ chart: release.chart, name: release.name, namespace: release.namespace as string, values: release.values }, context)) {
             of(cluster).flows.push({ flow, urn: release.r.urn, platform: true });
@@ -80,9 +89,9 @@ export function clusterFlows(resources: PolicyResource[]): Map<string, ClusterFl
     // Every namespace with injection on runs sidecars that need istiod, where the cluster runs one.
     for (const r of resources.filter((x) => isKind(x.type, "core", "Namespace"))) {
         const m = metadataOf(r.props);
-        const istiod = releases.find((other) => clusterOf(other.r) === clusterOf(r) && other.chart.split("/").pop() === "istiod");
+        const istiod = chartOn(clusterOf(r), "istiod");
         if (istiod && obj(m.labels)["istio-injection"] === "enabled") {
-            for (const flow of sidecarFlows(m.name, istiod.namespace as string)) of(clusterOf(r)).flows.push({ flow, urn: r.urn, platform: false });
+            for (const flow of sidecarFlows(m.name, istiod.namespace as string, { externalCa: externalCa(clusterOf(r)) })) of(clusterOf(r)).flows.push({ flow, urn: r.urn, platform: false });
         }
     }
     return byCluster;

@@ -69,6 +69,10 @@ describe("mesh injection: the prod plan", function () {
         const values = istiodValues({ version: "1.28.1" }) as any;
         assert.deepEqual(values.global.proxy.seccompProfile, { type: "RuntimeDefault" });
         assert.equal(values.pilot.cni.enabled, true);
+        // What the releases really get, merged with the CA values (istio-csr's caAddress also lives under global).
+        for (const istiod of plan.run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "istiod")) {
+            assert.deepEqual((istiod.inputs as any).values.global.proxy.seccompProfile, { type: "RuntimeDefault" }, istiod.name);
+        }
         assert.deepEqual(run("mesh-injected-proxy-restricted", subjects), []);
     });
 });

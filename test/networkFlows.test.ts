@@ -141,7 +141,7 @@ describe("network flows: the prod plan", function () {
         assert.equal(clusters.size, 2);
         for (const { flows, policies, namespaces } of clusters.values()) {
             const components = new Set(flows.map((f) => f.flow.component));
-            for (const c of ["cert-manager controller", "cert-manager webhook", "cert-manager cainjector", "trust-manager", "Reloader", "istiod", "Istio gateway istio-ingressgateway", "Istio gateway istio-egressgateway", "istio-cni node agent"]) {
+            for (const c of ["cert-manager controller", "cert-manager webhook", "cert-manager cainjector", "trust-manager", "Reloader", "istiod", "Istio gateway istio-ingressgateway", "Istio gateway istio-egressgateway", "istio-cni node agent", "istio-csr"]) {
                 assert.ok(components.has(c), `no flows declared for ${c}`);
             }
             for (const { flow } of flows) {
@@ -212,6 +212,8 @@ describe("network flows: the prod plan", function () {
             "istio-system/allow-egress-gateway ingress TCP 15443",
             "istio-system/allow-egress-gateway egress TCP 15012",
             "istio-system/allow-egress-gateway egress TCP 13306",
+            "istio-system/allow-egress-gateway egress TCP 6443",
+            "cert-manager/allow-istio-csr ingress TCP 6443",
         ]) {
             assert.ok(broke.has(needed), `removing ${needed} broke no declared flow`);
         }
