@@ -126,7 +126,9 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
     return {
         // istio-cni sets up traffic redirection, so injected pods need no NET_ADMIN init container
         // and still pass the restricted Pod Security level of their namespaces.
-        pilot: { cni: { enabled: true } },
+        // DNS auto-allocation v2: istiod gives each ServiceEntry without addresses its own address
+        // (the sidecar-side ISTIO_META_DNS_AUTO_ALLOCATE is deprecated).
+        pilot: { cni: { enabled: true }, env: { PILOT_ENABLE_IP_AUTOALLOCATE: "true" } },
         // Injected proxies (sidecar and init container) carry RuntimeDefault seccomp themselves, so a pod
         // that sets no profile still passes its namespace's restricted Pod Security level.
         global: { proxy: { seccompProfile: { type: "RuntimeDefault" } } },
@@ -134,9 +136,10 @@ export function istiodValues(args: IstioArgs): Record<string, unknown> {
             accessLogFile: "/dev/stdout",
             accessLogEncoding: "JSON",
             outboundTrafficPolicy: { mode: args.allowAnyOutbound ? "ALLOW_ANY" : "REGISTRY_ONLY" },
-            // The sidecar answers DNS and gives each ServiceEntry host its own address, so two links on
-            // the same app port (e.g. two MySQL servers behind one ingress IP) stay apart.
-            defaultConfig: { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", ISTIO_META_DNS_AUTO_ALLOCATE: "true" } },
+            // The sidecar answers DNS with the address istiod allocated to each ServiceEntry host, so
+            // plain TCP to a link's host is routed by host, and two links on the same app port (e.g.
+            // two MySQL servers behind one ingress IP) stay apart.
+            defaultConfig: { proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" } },
         },
     };
 }

@@ -68,6 +68,33 @@ export const destinationRuleTlsDisable: TrustmeshResourcePolicy = {
     },
 };
 
+export const destinationRuleVerifiesServer: TrustmeshResourcePolicy = {
+    name: "mesh-destination-rule-verifies-server",
+    domain: "mesh",
+    severity: "high",
+    description:
+        "Checks that every SIMPLE or MUTUAL TLS setting of a DestinationRule can verify the server: caCertificates, or a credentialName (whose Secret carries ca.crt) on a rule with a workloadSelector naming the proxies that can read it (istioctl analyze IST0128/IST0129).",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!kind(args.type, "DestinationRule")) return;
+        const spec = obj(args.props?.spec);
+        if (isUnknownField(spec, "workloadSelector")) return;
+        const selected = Object.keys(obj(obj(spec.workloadSelector).matchLabels)).length > 0;
+        for (const { where, tls } of destinationRuleTls(spec)) {
+            if (tls.mode !== "SIMPLE" && tls.mode !== "MUTUAL") continue;
+            if (isUnknownField(tls, "caCertificates") || isUnknownField(tls, "credentialName")) continue;
+            const hasCa = typeof tls.caCertificates === "string" && tls.caCertificates !== "";
+            const hasCredential = typeof tls.credentialName === "string" && tls.credentialName !== "";
+            if (hasCa || (hasCredential && selected)) continue;
+            reportViolation(
+                hasCredential
+                    ? `${where} takes its CA from credentialName ${tls.credentialName}, but the rule has no spec.workloadSelector: sidecars cannot read credentialName and would not verify ${spec.host}; select the gateway that originates TLS.`
+                    : `${where}.mode is ${tls.mode} with no caCertificates or credentialName: the server certificate of ${spec.host} is not verified; add the CA.`,
+            );
+        }
+    },
+};
+
 export const mutualCredential: TrustmeshResourcePolicy = {
     name: "mesh-mutual-credential-name",
     domain: "mesh",
@@ -489,6 +516,7 @@ export const linkAuthorization: TrustmeshStackPolicy = {
 export const meshPolicies = [
     peerAuthenticationStrict,
     destinationRuleTlsDisable,
+    destinationRuleVerifiesServer,
     mutualCredential,
     gatewayMutual,
     gatewayHttpsRedirect,

@@ -217,6 +217,10 @@ describe("mesh: Istio on both clusters and the cross-cluster links", () => {
             const meshConfig = (istiod.inputs.values as any).meshConfig;
             assert.deepEqual(meshConfig.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
             assert.equal(meshConfig.accessLogFile, "/dev/stdout");
+            // Plain TCP to a link host is routed by host only with DNS capture and allocated addresses
+            // (v2: istiod's controller; the proxy-side ISTIO_META_DNS_AUTO_ALLOCATE is deprecated).
+            assert.deepEqual(meshConfig.defaultConfig.proxyMetadata, { ISTIO_META_DNS_CAPTURE: "true" });
+            assert.equal((istiod.inputs.values as any).pilot.env.PILOT_ENABLE_IP_AUTOALLOCATE, "true");
             const egress = releases.find((r) => r.name === `${cluster}-istio-egress-gateway`)!;
             assert.equal((egress.inputs.values as any).service.type, "ClusterIP");
             const ingress = releases.find((r) => r.name === `${cluster}-istio-ingress-gateway`)!;

@@ -46,6 +46,16 @@ describe("policy: mesh (Istio)", () => {
         { policy: "mesh-mutual-credential-name", path: "spec.trafficPolicy.portLevelSettings.0.tls.credentialName", value: undefined },
         { policy: "mesh-credential-name-resolves", path: "spec.trafficPolicy.portLevelSettings.0.tls.credentialName", value: "nope", others: [clientCert] },
     ]);
+    const selectedOriginate = { ...originate, spec: { ...originate.spec, workloadSelector: { matchLabels: { istio: "egressgateway" } } } };
+    policyTable(DR, selectedOriginate, [
+        { policy: "mesh-destination-rule-verifies-server", path: "spec.workloadSelector", value: undefined },
+        { policy: "mesh-destination-rule-verifies-server", path: "spec.trafficPolicy.portLevelSettings.0.tls.credentialName", value: undefined },
+    ]);
+    it("accepts server verification by caCertificates without a workloadSelector", () => {
+        const withCa = { ...originate, spec: { ...originate.spec, trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: "/etc/certs/ca.pem" } } } };
+        assert.deepEqual(violationsOf("mesh-destination-rule-verifies-server", [subject(DR, withCa)]), []);
+        assert.deepEqual(violationsOf("mesh-destination-rule-verifies-server", [subject(DR, { ...withCa, spec: { host, trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" } } } })]), []);
+    });
     policyTable(GW, ingressGateway, [
         { policy: "mesh-mutual-credential-name", path: "spec.servers.0.tls.credentialName", value: "" },
         { policy: "mesh-cross-cluster-gateway-mutual", path: "spec.servers.0.tls.mode", value: "SIMPLE" },
