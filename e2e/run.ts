@@ -6,6 +6,7 @@ import { binDir, stampsDir } from "./cache";
 import { automationE2e, type AutomationReport } from "./checks/automation";
 import { pkiUp, type UpReport } from "./checks/pkiUp";
 import { insecureParity, previewStack, type PolicyParity, type StackReport } from "./checks/preview";
+import { istioctlPart } from "./istioctlAnalyze";
 import { runCommand } from "./proc";
 import type { Stamp } from "./setup";
 import { createWorkspace } from "./workspace";
@@ -33,7 +34,7 @@ function readStamps(): Stamp[] {
         .map((f) => JSON.parse(readFileSync(path.join(stampsDir, f), "utf8")) as Stamp);
 }
 
-const allChecks = ["preview", "parity", "up", "automation"] as const;
+const allChecks = ["preview", "parity", "up", "automation", "istioctl"] as const;
 type Check = (typeof allChecks)[number];
 
 function parseArgs(argv: string[]): { report?: string; keep: boolean; only: Set<Check> } {
@@ -106,6 +107,11 @@ async function main(): Promise<number> {
             report.policyParity = await insecureParity(ws, log);
             if (report.policyParity.engineOnly.length || report.policyParity.offlineOnly.length) report.failures.push("policy findings on the insecure fixture differ between the CLI-run pack and the offline plan");
             if (report.policyParity.engineFindings === 0) report.failures.push("the CLI-run policy pack reported nothing on the insecure fixture");
+        }
+        if (options.only.has("istioctl")) {
+            const { report: part, failures } = await istioctlPart(path.join(binDir, "istioctl"), stacks, log);
+            report.istioctl = part;
+            report.failures.push(...failures);
         }
     } catch (error) {
         report.failures.push(`e2e run stopped: ${error instanceof Error ? error.message : String(error)}`);

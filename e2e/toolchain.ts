@@ -69,8 +69,21 @@ export function goBuilds(): GoBuild[] {
             checks: ["preview", "parity"],
             prepare: (goModuleDir) => writeKubernetesSchema(goModuleDir(`${kubernetesProviderModule}@v${kubernetesProviderVersion}`)),
         },
+        {
+            // `istioctl analyze` offline over the rendered manifests (e2e/istioctlAnalyze.ts); see the
+            // module's tools.go for why this commit.
+            name: "istioctl",
+            module: "e2e/toolchain/istioctl",
+            pkg: "istio.io/istio/istioctl/cmd/istioctl",
+            version: istioctlVersion,
+            output: path.join(binDir, "istioctl"),
+            ldflags: [`-X istio.io/istio/pkg/version.buildVersion=${istioctlVersion}`],
+        },
     ];
 }
+
+/** istio.io/istio v0.0.0-20260827124520-eed52ebb66ad: master in the 1.31 cycle. */
+const istioctlVersion = "1.31-dev+eed52ebb66ad";
 
 /** What the provider's own `go generate` writes: the schema with its version, and the terraform mapping, minified. */
 function writeKubernetesSchema(providerDir: string): void {
