@@ -78,6 +78,7 @@ export function goBuilds(): GoBuild[] {
             version: istioctlVersion,
             output: path.join(binDir, "istioctl"),
             ldflags: [`-X istio.io/istio/pkg/version.buildVersion=${istioctlVersion}`],
+            checks: ["istioctl"],
         },
     ];
 }
