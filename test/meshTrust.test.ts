@@ -2,6 +2,7 @@
 // istio-csr, distinct trust domains, and the config rules around them.
 import { strict as assert } from "node:assert";
 import { istioCsrValues, validateIstioCsrArgs } from "../components/istioCsr";
+import { validateMtlsServerArgs } from "../components/mtlsServer";
 import { istiodCaValues, istioNetworkPolicySpecs, mergeValues, istiodValues } from "../components/istio";
 import type { RecordedResource } from "../offline/engine";
 import { policySubjects, type PlanResult } from "../offline/plan";
@@ -99,6 +100,16 @@ describe("mesh trust: workload certificates from the environment's CA", function
 });
 
 describe("mesh trust: config rules", () => {
+    it("MtlsServer refuses a service port or target port in Istio's reserved range, naming the argument", () => {
+        const server = { linkName: "mysql", host: "mysql.example.com", service: "mysql", namespace: "mysql", port: 15020, targetPort: 15006, linkPort: 13306 };
+        assert.deepEqual(validateMtlsServerArgs(server), [
+            "port 15020 is in Istio's reserved range 15000-15090 (the sidecar's own listeners); pick another port",
+            "targetPort 15006 is in Istio's reserved range 15000-15090 (the sidecar's own listeners); pick another port",
+        ]);
+        assert.deepEqual(validateMtlsServerArgs({ ...server, port: 3306, targetPort: 14999 }), []);
+        assert.match(validateMtlsServerArgs({ ...server, port: 3306, targetPort: undefined, clientPrincipal: "gke/ns/*/sa/x" }).join(), /clientPrincipal .* without wildcards/);
+    });
+
     it("prod refuses istiod's self-signed CA and the managed control plane, naming the key", () => {
         const values = stackConfig("prod");
         values.mesh.certificateAuthority = "istiod";
