@@ -66,9 +66,27 @@ export interface OfflineRun {
     secretOutputs: string[];
 }
 
+/**
+ * A URN as the Pulumi engine makes it: a child's type is qualified by its parent's whole qualified
+ * type, and resources parented to the root stack carry no `pulumi:pulumi:Stack$` prefix. (The SDK's
+ * mock monitor qualifies by the parent's last type only, and by the stack too.) Checked against the
+ * real CLI's preview in the end-to-end run.
+ */
+export function engineUrn(parent: string, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+}
+
 /** Records every registration on top of the SDK's mock monitor, which only hands mocks type, name and inputs. */
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
+
+    constructor(mocks: ConstructorParameters<typeof MockMonitor>[0]) {
+        super(mocks);
+        // MockMonitor.newUrn is private in its typings; registerResource calls it on `this`.
+        Object.assign(this, { newUrn: engineUrn });
+    }
     readonly reads: ReadResource[] = [];
 
     // Resource references in inputs (a provider or a component passed as an arg) would be rebuilt into

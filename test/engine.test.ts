@@ -37,6 +37,19 @@ describe("offline engine", () => {
         assert.equal(ns.urn, "urn:pulumi:test::trustmesh::trustmesh:test:Holder$kubernetes:core/v1:Namespace::ns");
     });
 
+    it("makes URNs as the Pulumi engine does: no root-stack prefix, the parent's whole qualified type", async () => {
+        const run = await runOffline(() => {
+            const outer = new Holder("outer");
+            const inner = new Holder("inner", { parent: outer });
+            new k8s.core.v1.ConfigMap("deep", { metadata: { name: "deep" } }, { parent: inner });
+            return {};
+        }, { stack: "test" });
+        const urnOf = (name: string) => run.resources.find((r) => r.name === name)!.urn;
+        assert.equal(urnOf("outer"), "urn:pulumi:test::trustmesh::trustmesh:test:Holder::outer");
+        assert.equal(urnOf("inner"), "urn:pulumi:test::trustmesh::trustmesh:test:Holder$trustmesh:test:Holder::inner");
+        assert.equal(urnOf("deep"), "urn:pulumi:test::trustmesh::trustmesh:test:Holder$trustmesh:test:Holder$kubernetes:core/v1:ConfigMap::deep");
+    });
+
     it("writes secrets as [secret] in inputs, keeps them in rawInputs and lists their paths", async () => {
         const run = await runOffline(() => {
             new k8s.core.v1.Secret("db", { metadata: { name: "db" }, stringData: { password: pulumi.secret("hunter2") } });
