@@ -1,3 +1,5 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { isIstioReservedPort } from "./istio";
 import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
 
@@ -17,4 +19,26 @@ export function linkSideProblems(args: { linkName?: string; host?: string; linkP
         problems.push(`linkPort ${args.linkPort} is in Istio's reserved range 15000-15090; pick another port`);
     }
     return problems;
+}
+
+/**
+ * The `<credential>-cacert` Secret both sides of a link put beside their gateway credential: Istio reads
+ * a credential's CA from it in preference to the credential's own `ca.crt`, so during a root rotation
+ * it can hold both roots.
+ */
+export function trustAnchorsSecret(
+    name: string,
+    args: { credential: string; namespace: pulumi.Input<string>; labels: Record<string, string>; pem: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(
+        name,
+        {
+            metadata: { name: `${args.credential}-cacert`, namespace: args.namespace, labels: { ...args.labels, "trustmesh.io/mesh-trust-anchors": "true" } },
+            type: "Opaque",
+            // Public certificates, but a Secret is where Istio reads a credential's CA from.
+            stringData: { "ca.crt": pulumi.secret(args.pem) },
+        },
+        opts,
+    );
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DependsOn } from "./dependsOn";
 import { Certificate } from "./certificate";
 import { egressGatewayPort, istioNames } from "./istio";
-import { linkSideProblems } from "./linkRules";
+import { linkSideProblems, trustAnchorsSecret } from "./linkRules";
 import { dnsNamePattern, istioPrincipal, isTcpPort, rfc1123Label, trustDomainPattern } from "./names";
 
 export interface MtlsClientArgs {
@@ -144,16 +144,7 @@ export function buildMtlsClient(name: string, args: MtlsClientArgs, parent: pulu
 
     const trustAnchors =
         args.trustAnchorsPem !== undefined
-            ? new k8s.core.v1.Secret(
-                  `${name}-trust-anchors`,
-                  {
-                      metadata: { name: `${names.credential}-cacert`, namespace: gatewayNamespace, labels: { ...labels, "trustmesh.io/mesh-trust-anchors": "true" } },
-                      type: "Opaque",
-                      // Public certificates, but a Secret is where Istio reads a credential's CA from.
-                      stringData: { "ca.crt": pulumi.secret(args.trustAnchorsPem) },
-                  },
-                  { parent, dependsOn },
-              )
+            ? trustAnchorsSecret(`${name}-trust-anchors`, { credential: names.credential, namespace: gatewayNamespace, labels, pem: args.trustAnchorsPem }, { parent, dependsOn })
             : undefined;
 
     const gateway = new k8s.apiextensions.CustomResource(
