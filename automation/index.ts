@@ -23,6 +23,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { stackPackConfig, type PolicyPackConfigFile } from "../policy/packConfig";
 import { configNamespace, parseEnvironmentConfig, type EnvironmentConfig, type EnvironmentConfigInput } from "../stacks/config";
 import { buildEnvironment } from "../stacks/program";
 import { resolvePulumiCommand, type PulumiCliLookup } from "./pulumiCli";
@@ -162,22 +163,17 @@ export function stackConfigMap(
 }
 
 /**
- * The pack config the CLI is given: the tier's file, with `all` set to the stack's own enforcement
- * when the config says one and each policy's `environment` and `allowedRegistries` taken from the
- * config, written into the stack's work directory.
+ * The pack config the CLI is given: the tier's file with the stack's own enforcement and each policy's
+ * `environment` and `allowedRegistries` from the config (policy/packConfig.ts, the same the offline plan
+ * uses), written into the stack's work directory.
  */
 export function writePolicyPackConfig(config: EnvironmentConfig, workDir: string, baseFile?: string): string {
     const base = baseFile ?? path.join(policyPackDir, "config", `${config.environment}.json`);
-    const values: Record<string, unknown> = existsSync(base) ? (JSON.parse(readFileSync(base, "utf8")) as Record<string, unknown>) : {};
-    if (config.policy.enforcement) values.all = config.policy.enforcement;
-    // Per-policy settings follow the stack's typed config, so a service's config is what the pack judges.
-    for (const [key, value] of Object.entries(values)) {
-        if (value === null || typeof value !== "object" || Array.isArray(value)) continue;
-        const settings = { ...(value as Record<string, unknown>) };
-        if ("environment" in settings) settings.environment = config.environment;
-        if ("allowedRegistries" in settings) settings.allowedRegistries = config.policy.allowedRegistries;
-        values[key] = settings;
-    }
+    const values = stackPackConfig(existsSync(base) ? (JSON.parse(readFileSync(base, "utf8")) as PolicyPackConfigFile) : {}, {
+        environment: config.environment,
+        enforcement: config.policy.enforcement,
+        allowedRegistries: config.policy.allowedRegistries,
+    });
     const file = path.join(workDir, "policy-pack-config.json");
     writeFileSync(file, `${JSON.stringify(values, null, 2)}\n`);
     return file;

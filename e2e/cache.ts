@@ -4,6 +4,8 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 
 export const repoRoot = path.resolve(__dirname, "..");
+/** Names the checkout whose code the stand-in launchers run (see installStandIn in setup.ts). */
+export const repoEnvVar = "TRUSTMESH_E2E_REPO";
 export const cacheRoot = path.resolve(process.env.TRUSTMESH_E2E_CACHE || path.join(homedir(), ".cache", "trustmesh-e2e"));
 /** Binaries: the Pulumi CLI, the language host, plugins used from $PATH, and other parts' tools (kube-apiserver, etcd). */
 export const binDir = path.join(cacheRoot, "bin");
@@ -30,5 +32,6 @@ export function e2eEnv(base: NodeJS.ProcessEnv = process.env): Record<string, st
         PULUMI_HOME: pulumiHome,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        [repoEnvVar]: repoRoot,
     };
 }

@@ -22,6 +22,13 @@ export interface EventLog {
     /** Providers the engine made itself (`pulumi:providers:<pkg>::default_*`), which a program never registers. */
     defaultProviders: string[];
     policies: PolicyFinding[];
+    /**
+     * Per resource URN, the resource policies the pack ran on it (its summary's passed and failed); a policy
+     * missing there was not applicable to that resource (it called notApplicable).
+     */
+    analyzed: Record<string, string[]>;
+    /** The stack policies the pack ran (the stack summary's passed and failed). */
+    stackAnalyzed: string[];
     errors: string[];
     summary?: Record<string, number>;
 }
@@ -35,7 +42,7 @@ function providerUrn(reference: string | undefined): string | undefined {
 }
 
 export function readEventLog(file: string): EventLog {
-    const log: EventLog = { resources: [], defaultProviders: [], policies: [], errors: [] };
+    const log: EventLog = { resources: [], defaultProviders: [], policies: [], analyzed: {}, stackAnalyzed: [], errors: [] };
     if (!existsSync(file)) return log;
     const seen = new Set<string>();
     for (const line of readFileSync(file, "utf8").split("\n")) {
@@ -52,6 +59,10 @@ export function readEventLog(file: string): EventLog {
         if (policy) {
             log.policies.push({ policy: policy.policyName, urn: policy.resourceUrn ?? "", enforcementLevel: policy.enforcementLevel, message: policy.message });
         }
+        const summary = event.policyAnalyzeSummaryEvent;
+        if (summary) log.analyzed[summary.resourceUrn] = [...(log.analyzed[summary.resourceUrn] ?? []), ...(summary.passed ?? []), ...(summary.failed ?? [])];
+        const stackSummary = event.policyAnalyzeStackSummaryEvent;
+        if (stackSummary) log.stackAnalyzed.push(...(stackSummary.passed ?? []), ...(stackSummary.failed ?? []));
         const diagnostic = event.diagnosticEvent;
         if (diagnostic?.severity === "error") log.errors.push(String(diagnostic.message).trim());
         if (event.summaryEvent) log.summary = event.summaryEvent.resourceChanges;

@@ -2,7 +2,7 @@
 // `npm run e2e:setup`. Each check fills its own key of the report; the run fails when any check does.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { binDir, stampsDir } from "./cache";
+import { binDir, repoRoot, stampsDir } from "./cache";
 import { automationE2e, type AutomationReport } from "./checks/automation";
 import { pkiUp, type UpReport } from "./checks/pkiUp";
 import { insecureParity, previewStack, type PolicyParity, type StackReport } from "./checks/preview";
@@ -118,8 +118,14 @@ async function main(): Promise<number> {
     } finally {
         report.timings.totalMs = Date.now() - started;
         if (options.report) writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
-        if (options.keep) log(`kept ${ws.root}`);
-        else ws.dispose();
+        if (options.keep) {
+            // The stacks stay usable by hand: their passphrase (a throwaway one, for these test stacks only) in a 0600 file.
+            const passphraseFile = path.join(ws.root, "passphrase");
+            writeFileSync(passphraseFile, ws.env.PULUMI_CONFIG_PASSPHRASE!, { mode: 0o600 });
+            log(`kept ${ws.root}; to use its stacks by hand:`);
+            log(`  eval "$(npm run --silent e2e:env)"; export PULUMI_BACKEND_URL=${ws.backendUrl} PULUMI_CONFIG_PASSPHRASE_FILE=${passphraseFile}`);
+            log(`  cd ${ws.projectDir} && pulumi preview -s dev --policy-pack ${path.join(repoRoot, "policy")} --policy-pack-config ${path.join(repoRoot, "policy", "config", "dev.json")}`);
+        } else ws.dispose();
     }
     for (const failure of report.failures) console.error(`e2e FAILED: ${failure}`);
     log(`${report.failures.length === 0 ? "passed" : "failed"} in ${(report.timings.totalMs / 1000).toFixed(1)} s${options.report ? `; report: ${options.report}` : ""}`);

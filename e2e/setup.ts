@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { binDir, cacheRoot, pulumiHome, repoRoot, stampsDir } from "./cache";
+import { binDir, cacheRoot, pulumiHome, repoEnvVar, repoRoot, stampsDir } from "./cache";
 import { goBuilds, providerProbes, standIns, type GoBuild, type ProviderProbe, type StandIn } from "./toolchain";
 
 export interface Stamp {
@@ -109,17 +109,30 @@ function buildGo(go: string, goVersion: string, build: GoBuild): { stamp: Stamp;
     return { stamp, cached: false };
 }
 
-/** A stand-in is a launcher script: Node 22 (this process's) runs the TypeScript entry point through tsx. */
-export function installStandIn(standIn: StandIn): { stamp: Stamp; cached: boolean } {
-    const tsxLoader = require.resolve("tsx");
+/**
+ * A stand-in is a launcher script: Node 22 runs the TypeScript entry point through tsx, from the checkout
+ * named by $TRUSTMESH_E2E_REPO (set by `npm run e2e` and `e2e:env`), else the one that ran setup. So two
+ * checkouts sharing one cache each run their own stand-in code, and neither rewrites the other's launcher.
+ */
+export function standInLauncher(standIn: Pick<StandIn, "kind" | "name" | "reason" | "entry" | "args">, node = process.execPath, tsxLoader = require.resolve("tsx")): string {
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const script = [
+    // Inside the checkout (the pinned `node` package, tsx): relative to it; anything else stays absolute.
+    const fromRepo = (file: string) => {
+        const relative = path.relative(repoRoot, file);
+        return relative.startsWith("..") || path.isAbsolute(relative) ? quote(file) : `"$repo"/${quote(relative)}`;
+    };
+    return [
         "#!/bin/sh",
         `# trustmesh e2e STAND-IN for the ${standIn.kind} plugin "${standIn.name}" (installed by npm run e2e:setup, never deployed).`,
         `# Why: ${standIn.reason}.`,
-        `exec ${quote(process.execPath)} --import ${quote(`file://${tsxLoader}`)} ${quote(path.join(repoRoot, standIn.entry))} ${standIn.args.map(quote).join(" ")} "$@"`,
+        `repo="\${${repoEnvVar}:-${repoRoot.replace(/[\\"$`]/g, "\\$&")}}"`,
+        `exec ${fromRepo(node)} --import "file://$repo"/${quote(path.relative(repoRoot, tsxLoader))} "$repo"/${quote(standIn.entry)} ${standIn.args.map(quote).join(" ")} "$@"`,
         "",
     ].join("\n");
+}
+
+export function installStandIn(standIn: StandIn): { stamp: Stamp; cached: boolean } {
+    const script = standInLauncher(standIn);
     const stampName = `standin-${standIn.kind}-${standIn.name}`;
     const inputs = hashOf([script]);
     const previous = readStamp(stampName);

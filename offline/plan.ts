@@ -8,7 +8,8 @@ import { environmentProgram } from "../stacks/program";
 import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
 import { crossCloudPaths, linkPathProblems, type LinkPath } from "./linkPaths";
 import { manifestPath, manifestsOf, type Manifest } from "./manifests";
-import { packEnforcement } from "./packConfig";
+import { packEnforcementOf } from "../policy/packConfig";
+import { packConfigFor } from "./packConfig";
 import { runPolicies, type PolicyViolation } from "./policyRunner";
 import { validateObject } from "./schemas";
 import { readStackFile, type StackFile } from "./stackFile";
@@ -64,9 +65,12 @@ function cpuNow(): number {
     return (used.user + used.system) / 1000;
 }
 
-/** The stack's own choice, else its environment's pack config: advisory in dev, mandatory in staging and prod. */
+/**
+ * The stack's own choice, else its environment's pack config: advisory in dev (every policy advisory),
+ * mandatory in staging and prod (every policy at its own level).
+ */
 export function enforcementFor(config: EnvironmentConfig): "advisory" | "mandatory" {
-    return config.policy.enforcement ?? packEnforcement(config.environment);
+    return packEnforcementOf(packConfigFor(config));
 }
 
 /**
@@ -124,10 +128,11 @@ export async function planStackFile(file: StackFile, options: Pick<PlanOptions, 
     const validated = performance.now();
     cpu.push(cpuNow());
 
-    const enforcement = enforcementFor(config);
+    const packConfig = packConfigFor(config);
+    const enforcement = packEnforcementOf(packConfig);
     progress(`running the policy pack (${enforcement})`);
     const violations = runPolicies(policySubjects(run.resources), {
-        enforcement,
+        packConfig,
         config: { environment: config.environment, allowedRegistries: config.policy.allowedRegistries },
     });
     const linkPaths = crossCloudPaths(run.resources, config.mesh.links);

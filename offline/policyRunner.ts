@@ -1,4 +1,5 @@
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { configuredLevel, type PolicyPackConfigFile } from "../policy/packConfig";
 import { allPolicies } from "../policy/registry";
 import { secretPathsKey } from "../policy/secrets";
 import { isStackPolicy, type EnforcementLevel, type TrustmeshPackConfig, type TrustmeshPolicy } from "../policy/types";
@@ -32,18 +33,22 @@ export interface PolicyViolation {
 }
 
 export interface PolicyRunOptions {
-    /** Overrides every policy's level: advisory in dev. @default - each policy's own level */
-    enforcement?: "advisory" | "mandatory";
+    /**
+     * The pack config file the CLI would get (`--policy-pack-config`): its `all` and per-policy levels set
+     * each policy's level as the CLI reconciles them. @default - each policy's own level
+     */
+    packConfig?: PolicyPackConfigFile;
+    /** The settings each policy reads with getConfig(). */
     config?: TrustmeshPackConfig;
     policies?: TrustmeshPolicy[];
 }
 
 class NotApplicable extends Error {}
 
-export function effectiveLevel(policy: TrustmeshPolicy, override?: "advisory" | "mandatory"): EnforcementLevel {
-    const own = policy.enforcementLevel ?? "advisory";
-    if (own === "disabled") return own;
-    return override === "advisory" ? "advisory" : own;
+/** A policy's level under a pack config, as the CLI reconciles it (policy/packConfig.ts); remediate reports as mandatory, as the pack's server does. */
+export function effectiveLevel(policy: TrustmeshPolicy, packConfig: PolicyPackConfigFile = {}): EnforcementLevel {
+    const level = configuredLevel(policy, packConfig);
+    return level === "remediate" ? "mandatory" : level;
 }
 
 /** Runs resource policies on each subject and stack policies on all of them, as the Pulumi engine would. */
@@ -65,7 +70,7 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
     }
 
     for (const policy of policies) {
-        const level = effectiveLevel(policy, options.enforcement);
+        const level = effectiveLevel(policy, options.packConfig);
         if (level === "disabled") continue;
         const record = (urn: string) => (message: string, reportedUrn?: string) =>
             violations.push({ policy: policy.name, domain: policy.domain, severity: policy.severity, enforcementLevel: level, urn: reportedUrn ?? urn, message });

@@ -204,8 +204,9 @@ describe("Automation API entry", function () {
             const dirs = rec.created.map((c) => c.opts.workDir);
             assert.deepEqual(new Set(dirs), new Set([dev.workDir, prd.workDir]));
             for (const dir of dirs) assert.ok(existsSync(dir!), `${dir} exists`);
-            const packConfigs = rec.calls.map((c) => JSON.parse(readFileSync((c.opts.policyPackConfigs as string[])[0]!, "utf8")) as { all: string });
-            assert.deepEqual(packConfigs.map((c) => c.all).sort(), ["advisory", "advisory", "mandatory"]);
+            const packConfigs = rec.calls.map((c) => JSON.parse(readFileSync((c.opts.policyPackConfigs as string[])[0]!, "utf8")) as { all?: string });
+            // prod leaves `all` out: each policy at its own level (the CLI's `"all": "mandatory"` would make advisory ones block).
+            assert.deepEqual(packConfigs.map((c) => c.all ?? "own levels").sort(), ["advisory", "advisory", "own levels"]);
         });
     });
 
@@ -248,7 +249,7 @@ describe("Automation API entry", function () {
             if (result.status === "succeeded") assert.deepEqual(result.changes, { create: 3 });
         });
 
-        it("sets the stack's own enforcement, environment and registries in the pack config, and none at all when the pack is off", async () => {
+        it("sets the stack's own enforcement (mandatory: `all` left out, so each policy keeps its level), environment and registries in the pack config, and none at all when the pack is off", async () => {
             const rec = fakeAutomation();
             const base = path.join(mkdtempSync(path.join(tmpdir(), "pack-")), "dev.json");
             writeFileSync(base, JSON.stringify({ all: "advisory", "workload-image-registry": { environment: "prod", allowedRegistries: ["docker.io/"] }, other: { threshold: 3 } }));
@@ -256,7 +257,6 @@ describe("Automation API entry", function () {
             await previewEnvironment(options(rec, { config, policyPackConfig: base }));
             const packConfig = (rec.calls[0]!.opts.policyPackConfigs as string[])[0]!;
             assert.deepEqual(JSON.parse(readFileSync(packConfig, "utf8")), {
-                all: "mandatory",
                 "workload-image-registry": { environment: "dev", allowedRegistries: ["registry.example.com/"] },
                 other: { threshold: 3 },
             });

@@ -7,9 +7,11 @@ import { runOffline } from "../../offline/engine";
 import { planStack, policySubjects } from "../../offline/plan";
 import { packConfigDir } from "../../offline/packConfig";
 import { runPolicies } from "../../offline/policyRunner";
+import { allPolicies } from "../../policy/registry";
+import { isStackPolicy } from "../../policy/types";
 import { insecureProgram } from "../../test/fixtures/insecure/program";
 import { repoRoot } from "../cache";
-import { readEventLog, type EngineResource } from "../events";
+import { readEventLog, type EngineResource, type EventLog } from "../events";
 import { createStack, type E2eWorkspace } from "../workspace";
 
 export interface StackReport {
@@ -24,6 +26,12 @@ export interface StackReport {
     defaultProviders: string[];
     mandatoryViolations: number;
     advisoryViolations: number;
+    /**
+     * Findings (policy, URN) of the CLI-run pack and of the offline plan. Not required to be equal: on a
+     * first preview the clusters do not exist, the Kubernetes providers' config is unknown, and the engine
+     * gives stack policies no properties for the objects those providers manage (they judge them in `up`).
+     */
+    policyFindings: { engine: number; offline: number; offlineOnlyByPolicy: Record<string, number> };
     errors: string[];
 }
 
@@ -80,10 +88,20 @@ export async function previewStack(ws: E2eWorkspace, stack: string, log: (line: 
         defaultProviders: events.defaultProviders,
         mandatoryViolations: events.policies.filter((p) => p.enforcementLevel === "mandatory").length,
         advisoryViolations: events.policies.filter((p) => p.enforcementLevel === "advisory").length,
+        policyFindings: findingCounts(events.policies, plan.violations),
         errors: result.code === 0 ? [] : [...events.errors, result.stderr.trim().split("\n").slice(-15).join("\n")],
     };
     log(`preview ${stack}: exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s, ${report.engineResources} resources (offline ${report.offlineResources}), ${report.mandatoryViolations} mandatory / ${report.advisoryViolations} advisory violations`);
     return { report, previewMs: result.ms, offlinePlanMs };
+}
+
+const findingKey = (f: { policy: string; urn: string }) => `${f.policy} ${f.urn}`;
+
+function findingCounts(engine: { policy: string; urn: string }[], offline: { policy: string; urn: string }[]): StackReport["policyFindings"] {
+    const engineKeys = new Set(engine.map(findingKey));
+    const offlineOnlyByPolicy: Record<string, number> = {};
+    for (const f of offline) if (!engineKeys.has(findingKey(f))) offlineOnlyByPolicy[f.policy] = (offlineOnlyByPolicy[f.policy] ?? 0) + 1;
+    return { engine: engineKeys.size, offline: new Set(offline.map(findingKey)).size, offlineOnlyByPolicy };
 }
 
 export interface PolicyParity {
@@ -93,6 +111,34 @@ export interface PolicyParity {
     offlineFindings: number;
     engineOnly: { policy: string; urn: string }[];
     offlineOnly: { policy: string; urn: string }[];
+    /**
+     * Offline findings of policies the CLI-run pack did not run on that resource: absent from the engine's
+     * own summary (neither passed nor failed), because the policy called notApplicable there (the secrets
+     * checks: the CLI unwraps secrets before policies see them, policy/secrets.ts).
+     */
+    notApplicableInEngine: { policy: string; urn: string }[];
+}
+
+type Finding = { policy: string; urn: string };
+
+/**
+ * The CLI-run pack's findings against the offline plan's, pair for pair. An offline finding the engine lacks
+ * counts as a difference only when the engine ran that policy there (its summary lists it as passed or
+ * failed); otherwise the policy was not applicable under the CLI, and it is listed as such.
+ */
+export function compareFindings(engine: Finding[], offline: Finding[], events: Pick<EventLog, "analyzed" | "stackAnalyzed">, stackPolicies = new Set(allPolicies.filter(isStackPolicy).map((p) => p.name))) {
+    const ranInEngine = (f: Finding) => (stackPolicies.has(f.policy) ? events.stackAnalyzed : (events.analyzed[f.urn] ?? [])).includes(f.policy);
+    const engineKeys = new Set(engine.map(findingKey));
+    const offlineKeys = new Set(offline.map(findingKey));
+    const split = (k: string): Finding => ({ policy: k.split(" ")[0]!, urn: k.split(" ").slice(1).join(" ") });
+    const missingInEngine = [...offlineKeys].filter((k) => !engineKeys.has(k)).sort().map(split);
+    return {
+        engineFindings: engineKeys.size,
+        offlineFindings: offlineKeys.size,
+        engineOnly: [...engineKeys].filter((k) => !offlineKeys.has(k)).sort().map(split),
+        offlineOnly: missingInEngine.filter(ranInEngine),
+        notApplicableInEngine: missingInEngine.filter((f) => !ranInEngine(f)),
+    };
 }
 
 /**
@@ -113,21 +159,12 @@ export async function insecureParity(ws: E2eWorkspace, log: (line: string) => vo
     const eventLog = path.join(ws.root, "preview-insecure.events.jsonl");
     const result = await ws.pulumi(["preview", "--stack", "insecure", "--event-log", eventLog, ...policyArgs("prod")], { cwd: dir });
     writeFileSync(path.join(ws.root, "preview-insecure.out.txt"), `${result.stdout}\n${result.stderr}`);
-    const engine = readEventLog(eventLog).policies.map((p) => ({ policy: p.policy, urn: p.urn }));
+    const events = readEventLog(eventLog);
+    const engine = events.policies.map((p) => ({ policy: p.policy, urn: p.urn }));
     const run = await runOffline(insecureProgram, { stack: "insecure" });
     const offline = runPolicies(policySubjects(run.resources), { config: { environment: "prod" } }).map((v) => ({ policy: v.policy, urn: v.urn }));
-    const key = (f: { policy: string; urn: string }) => `${f.policy} ${f.urn}`;
-    const engineKeys = new Set(engine.map(key));
-    const offlineKeys = new Set(offline.map(key));
-    const parity: PolicyParity = {
-        stack: "insecure",
-        previewExitCode: result.code,
-        engineFindings: engineKeys.size,
-        offlineFindings: offlineKeys.size,
-        engineOnly: [...engineKeys].filter((k) => !offlineKeys.has(k)).sort().map((k) => ({ policy: k.split(" ")[0]!, urn: k.split(" ").slice(1).join(" ") })),
-        offlineOnly: [...offlineKeys].filter((k) => !engineKeys.has(k)).sort().map((k) => ({ policy: k.split(" ")[0]!, urn: k.split(" ").slice(1).join(" ") })),
-    };
-    log(`policy parity (insecure fixture): preview exit ${result.code}, ${parity.engineFindings} findings from the CLI-run pack, ${parity.offlineFindings} offline; ${parity.engineOnly.length} only in the engine, ${parity.offlineOnly.length} only offline`);
+    const parity: PolicyParity = { stack: "insecure", previewExitCode: result.code, ...compareFindings(engine, offline, events) };
+    log(`policy parity (insecure fixture): preview exit ${result.code}, ${parity.engineFindings} findings from the CLI-run pack, ${parity.offlineFindings} offline; ${parity.engineOnly.length} only in the engine, ${parity.offlineOnly.length} only offline, ${parity.notApplicableInEngine.length} not applicable under the CLI (${parity.notApplicableInEngine.map((f) => f.policy).join(", ") || "none"})`);
     return parity;
 }
 

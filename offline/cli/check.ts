@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { allPolicies } from "../../policy/registry";
 import { policySchema } from "../../stacks/config/policy";
-import { packEnforcement } from "../packConfig";
-import { effectiveLevel, runPolicies } from "../policyRunner";
+import { readPackConfig } from "../packConfig";
+import { runPolicies } from "../policyRunner";
 import { collectYamlFiles, ManifestFileError, readManifestFile, type FileObject } from "../manifestFiles";
 import { rfc1123Label } from "../../components/names";
 import { ExitCode, violationLines, writeJsonFile } from "./output";
@@ -44,7 +44,7 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
             name: p.name,
             domain: p.domain,
             severity: p.severity,
-            enforcementLevel: effectiveLevel(p),
+            enforcementLevel: p.enforcementLevel ?? "advisory",
             description: p.description,
         }));
         for (const p of catalogue) log(`${p.name.padEnd(44)} ${p.domain.padEnd(18)} ${p.severity.padEnd(8)} ${p.enforcementLevel.padEnd(9)} ${p.description}`);
@@ -74,11 +74,10 @@ export async function checkCli(argv: string[], log: (line: string) => void = con
         throw error;
     }
 
-    const enforcement = packEnforcement(options.environment);
     const violations = runPolicies(
         objects.map((o) => o.subject),
         {
-            enforcement,
+            packConfig: readPackConfig(options.environment),
             // The same default a stack gets when its trustmesh:policy section names no registries.
             config: { environment: options.environment, allowedRegistries: options.allowedRegistry ?? policySchema.parse({}).allowedRegistries },
         },
