@@ -15,7 +15,14 @@ export interface PolicyFinding {
     urn: string;
     enforcementLevel: string;
     message: string;
+    /**
+     * Not a finding: the pack could not run the policy because a value it reads is unknown during preview
+     * (`@pulumi/policy` then reports "can't run policy ... during preview" as an advisory violation).
+     */
+    unknownAtPreview: boolean;
 }
+
+const cannotRunDuringPreview = /^can't run policy '[^']+' from policy pack '[^']+' during preview/;
 
 export interface EventLog {
     resources: EngineResource[];
@@ -57,7 +64,8 @@ export function readEventLog(file: string): EventLog {
         }
         const policy = event.policyEvent;
         if (policy) {
-            log.policies.push({ policy: policy.policyName, urn: policy.resourceUrn ?? "", enforcementLevel: policy.enforcementLevel, message: policy.message });
+            const message = String(policy.message);
+            log.policies.push({ policy: policy.policyName, urn: policy.resourceUrn ?? "", enforcementLevel: policy.enforcementLevel, message, unknownAtPreview: cannotRunDuringPreview.test(message) });
         }
         const summary = event.policyAnalyzeSummaryEvent;
         if (summary) log.analyzed[summary.resourceUrn] = [...(log.analyzed[summary.resourceUrn] ?? []), ...(summary.passed ?? []), ...(summary.failed ?? [])];

@@ -107,6 +107,7 @@ async function main(): Promise<number> {
             report.policyParity = await insecureParity(ws, log);
             if (report.policyParity.engineOnly.length || report.policyParity.offlineOnly.length) report.failures.push("policy findings on the insecure fixture differ between the CLI-run pack and the offline plan");
             if (report.policyParity.engineFindings === 0) report.failures.push("the CLI-run policy pack reported nothing on the insecure fixture");
+            if (report.policyParity.unknownAtPreview.length) report.failures.push(`the CLI-run pack could not run ${report.policyParity.unknownAtPreview.map((f) => f.policy).join(", ")} on the insecure fixture (values unknown at preview): parity is partial`);
         }
         if (options.only.has("istioctl")) {
             const { report: part, failures } = await istioctlPart(path.join(binDir, "istioctl"), stacks, log);

@@ -50,19 +50,21 @@ describe("e2e engine parts (no Go, no CLI)", () => {
     });
 
     describe("event log", () => {
-        it("records which policies the pack ran on each resource and on the stack; a policy in neither list was not applicable", () => {
+        it("records which policies the pack ran on each resource and on the stack, and tells a policy that could not run at preview from a finding", () => {
             const file = path.join(dir, "events.jsonl");
             const urn = "urn:pulumi:s::p::azure-native:keyvault:Secret::kv-secret";
             const lines = [
                 { policyAnalyzeSummaryEvent: { resourceUrn: urn, policyPackName: "trustmesh", passed: ["a"], failed: ["b"] } },
                 { policyEvent: { policyName: "b", resourceUrn: urn, enforcementLevel: "mandatory", message: "bad" } },
                 { policyAnalyzeStackSummaryEvent: { policyPackName: "trustmesh", passed: ["s1"], failed: ["s2"] } },
+                { policyEvent: { policyName: "c", resourceUrn: urn, enforcementLevel: "advisory", message: "can't run policy 'c' from policy pack 'trustmesh@v0.1.0' during preview: string value at .scope can't be known during preview" } },
             ];
             writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n"));
             const log = readEventLog(file);
             assert.deepEqual(log.analyzed, { [urn]: ["a", "b"] });
             assert.deepEqual(log.stackAnalyzed, ["s1", "s2"]);
-            assert.deepEqual(log.policies, [{ policy: "b", urn, enforcementLevel: "mandatory", message: "bad" }]);
+            assert.deepEqual(log.policies.map((p) => [p.policy, p.unknownAtPreview]), [["b", false], ["c", true]]);
+            assert.equal(log.policies[0]!.message, "bad");
         });
     });
 

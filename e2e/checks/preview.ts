@@ -11,7 +11,7 @@ import { allPolicies } from "../../policy/registry";
 import { isStackPolicy } from "../../policy/types";
 import { insecureProgram } from "../../test/fixtures/insecure/program";
 import { repoRoot } from "../cache";
-import { readEventLog, type EngineResource, type EventLog } from "../events";
+import { readEventLog, type EngineResource, type EventLog, type PolicyFinding } from "../events";
 import { createStack, type E2eWorkspace } from "../workspace";
 
 export interface StackReport {
@@ -27,11 +27,13 @@ export interface StackReport {
     mandatoryViolations: number;
     advisoryViolations: number;
     /**
-     * Findings (policy, URN) of the CLI-run pack and of the offline plan. Not required to be equal: on a
-     * first preview the clusters do not exist, the Kubernetes providers' config is unknown, and the engine
-     * gives stack policies no properties for the objects those providers manage (they judge them in `up`).
+     * Findings (policy, URN) of the CLI-run pack and of the offline plan. Not required to be equal on a
+     * first preview: values that are outputs of resources not yet created are unknown, so the pack cannot
+     * run some policies (`unknownAtPreviewByPolicy`, reported by the pack as advisory "can't run policy"),
+     * and the engine gives stack policies no properties of the objects whose Kubernetes provider is not
+     * configured yet (they judge those in `up`). The offline plan judges all of them with the fakes' values.
      */
-    policyFindings: { engine: number; offline: number; offlineOnlyByPolicy: Record<string, number> };
+    policyFindings: { engine: number; offline: number; unknownAtPreviewByPolicy: Record<string, number>; offlineOnlyByPolicy: Record<string, number> };
     errors: string[];
 }
 
@@ -87,21 +89,29 @@ export async function previewStack(ws: E2eWorkspace, stack: string, log: (line: 
         differing,
         defaultProviders: events.defaultProviders,
         mandatoryViolations: events.policies.filter((p) => p.enforcementLevel === "mandatory").length,
-        advisoryViolations: events.policies.filter((p) => p.enforcementLevel === "advisory").length,
+        advisoryViolations: events.policies.filter((p) => p.enforcementLevel === "advisory" && !p.unknownAtPreview).length,
         policyFindings: findingCounts(events.policies, plan.violations),
         errors: result.code === 0 ? [] : [...events.errors, result.stderr.trim().split("\n").slice(-15).join("\n")],
     };
-    log(`preview ${stack}: exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s, ${report.engineResources} resources (offline ${report.offlineResources}), ${report.mandatoryViolations} mandatory / ${report.advisoryViolations} advisory violations`);
+    log(`preview ${stack}: exit ${result.code} in ${(result.ms / 1000).toFixed(1)} s, ${report.engineResources} resources (offline ${report.offlineResources}), ${report.mandatoryViolations} mandatory / ${report.advisoryViolations} advisory violations, ${Object.values(report.policyFindings.unknownAtPreviewByPolicy).reduce((a, b) => a + b, 0)} policy runs skipped on values unknown at preview (offline: ${report.policyFindings.offline} findings)`);
     return { report, previewMs: result.ms, offlinePlanMs };
 }
 
 const findingKey = (f: { policy: string; urn: string }) => `${f.policy} ${f.urn}`;
 
-function findingCounts(engine: { policy: string; urn: string }[], offline: { policy: string; urn: string }[]): StackReport["policyFindings"] {
-    const engineKeys = new Set(engine.map(findingKey));
-    const offlineOnlyByPolicy: Record<string, number> = {};
-    for (const f of offline) if (!engineKeys.has(findingKey(f))) offlineOnlyByPolicy[f.policy] = (offlineOnlyByPolicy[f.policy] ?? 0) + 1;
-    return { engine: engineKeys.size, offline: new Set(offline.map(findingKey)).size, offlineOnlyByPolicy };
+function findingCounts(engine: PolicyFinding[], offline: { policy: string; urn: string }[]): StackReport["policyFindings"] {
+    const byPolicy = (findings: { policy: string }[]) => {
+        const counts: Record<string, number> = {};
+        for (const f of findings) counts[f.policy] = (counts[f.policy] ?? 0) + 1;
+        return counts;
+    };
+    const engineKeys = new Set(engine.filter((f) => !f.unknownAtPreview).map(findingKey));
+    return {
+        engine: engineKeys.size,
+        offline: new Set(offline.map(findingKey)).size,
+        unknownAtPreviewByPolicy: byPolicy(engine.filter((f) => f.unknownAtPreview)),
+        offlineOnlyByPolicy: byPolicy(offline.filter((f) => !engineKeys.has(findingKey(f)))),
+    };
 }
 
 export interface PolicyParity {
@@ -117,6 +127,8 @@ export interface PolicyParity {
      * checks: the CLI unwraps secrets before policies see them, policy/secrets.ts).
      */
     notApplicableInEngine: { policy: string; urn: string }[];
+    /** Policies the pack could not run on the fixture because a value was unknown at preview: must be none, or parity is partial. */
+    unknownAtPreview: { policy: string; urn: string }[];
 }
 
 type Finding = { policy: string; urn: string };
@@ -160,10 +172,11 @@ export async function insecureParity(ws: E2eWorkspace, log: (line: string) => vo
     const result = await ws.pulumi(["preview", "--stack", "insecure", "--event-log", eventLog, ...policyArgs("prod")], { cwd: dir });
     writeFileSync(path.join(ws.root, "preview-insecure.out.txt"), `${result.stdout}\n${result.stderr}`);
     const events = readEventLog(eventLog);
-    const engine = events.policies.map((p) => ({ policy: p.policy, urn: p.urn }));
+    const engine = events.policies.filter((p) => !p.unknownAtPreview).map((p) => ({ policy: p.policy, urn: p.urn }));
     const run = await runOffline(insecureProgram, { stack: "insecure" });
     const offline = runPolicies(policySubjects(run.resources), { config: { environment: "prod" } }).map((v) => ({ policy: v.policy, urn: v.urn }));
-    const parity: PolicyParity = { stack: "insecure", previewExitCode: result.code, ...compareFindings(engine, offline, events) };
+    const unknownAtPreview = events.policies.filter((p) => p.unknownAtPreview).map((p) => ({ policy: p.policy, urn: p.urn }));
+    const parity: PolicyParity = { stack: "insecure", previewExitCode: result.code, ...compareFindings(engine, offline, events), unknownAtPreview };
     log(`policy parity (insecure fixture): preview exit ${result.code}, ${parity.engineFindings} findings from the CLI-run pack, ${parity.offlineFindings} offline; ${parity.engineOnly.length} only in the engine, ${parity.offlineOnly.length} only offline, ${parity.notApplicableInEngine.length} not applicable under the CLI (${parity.notApplicableInEngine.map((f) => f.policy).join(", ") || "none"})`);
     return parity;
 }
