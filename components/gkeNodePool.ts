@@ -41,7 +41,14 @@ export interface GkeNodePoolArgs {
     networkTags?: pulumi.Input<string>[];
     /** Id of the pool's own service account. @default "<component name>" made a valid id */
     serviceAccountId?: string;
+    /** Nested virtualization (/dev/kvm for KubeVirt); needs an Intel series such as N2. @default false */
+    nestedVirtualization?: boolean;
+    /** Taint (`trustmesh.io/dedicated=<value>:NoSchedule`) and label the pool for one workload only. @default - shared */
+    dedicatedTo?: string;
 }
+
+/** The taint key of a dedicated pool; only pods tolerating `<key>=<value>` land there. */
+export const dedicatedPoolTaintKey = "trustmesh.io/dedicated";
 
 export function validateGkeNodePoolArgs(args: GkeNodePoolArgs): string[] {
     const problems: string[] = [];
@@ -55,6 +62,8 @@ export function validateGkeNodePoolArgs(args: GkeNodePoolArgs): string[] {
     if (!Number.isInteger(max) || max < 1) problems.push(`maxNodes ${max} must be a whole number, 1 or more`);
     if (min > max) problems.push(`minNodes ${min} must not exceed maxNodes ${max}`);
     if (args.diskSizeGb !== undefined && (!Number.isInteger(args.diskSizeGb) || args.diskSizeGb < 20)) problems.push(`diskSizeGb ${args.diskSizeGb} must be at least 20`);
+    if (args.dedicatedTo !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.dedicatedTo)) problems.push(`dedicatedTo "${args.dedicatedTo}" must be a lowercase RFC 1123 label`);
+    if (args.system && args.dedicatedTo !== undefined) problems.push("a system pool cannot also be dedicatedTo a workload");
     if (args.serviceAccountId !== undefined && !isServiceAccountId(args.serviceAccountId)) {
         problems.push(`serviceAccountId "${args.serviceAccountId}" must be 6-30 lowercase letters, digits or hyphens, starting with a letter`);
     }
@@ -140,8 +149,14 @@ export function buildGkeNodePool(name: string, args: GkeNodePoolArgs, parent: pu
                 metadata: { "disable-legacy-endpoints": "true" },
                 kubeletConfig: { insecureKubeletReadonlyPortEnabled: "FALSE" },
                 tags: args.networkTags ?? [],
-                labels: { "trustmesh.io/pool": args.poolName },
-                taints: args.system ? [systemPoolTaint] : [],
+                labels: { "trustmesh.io/pool": args.poolName, ...(args.dedicatedTo ? { [dedicatedPoolTaintKey]: args.dedicatedTo } : {}) },
+                taints: args.system
+                    ? [systemPoolTaint]
+                    : args.dedicatedTo
+                      ? [{ key: dedicatedPoolTaintKey, value: args.dedicatedTo, effect: "NO_SCHEDULE" }]
+                      : [],
+                // Intel VT-x inside the node, so KubeVirt's virt-launcher gets /dev/kvm. Two threads per core is the series' default.
+                ...(args.nestedVirtualization ? { advancedMachineFeatures: { enableNestedVirtualization: true, threadsPerCore: 2 } } : {}),
             },
         },
         // The nodes must hold their roles before they first pull an image or write a log line.

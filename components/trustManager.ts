@@ -10,6 +10,8 @@ export const trustManagerChartVersion = "v0.20.3";
 
 /** Namespaces carrying this label (value "enabled") receive the root CA ConfigMap. */
 export const trustBundleNamespaceLabel = "trustmesh.io/trust-bundle";
+/** The ConfigMap trust-manager writes to every labelled namespace, and the key of the root in it. */
+export const defaultTrustBundle = { configMapName: "trustmesh-root-ca", key: "root-ca.pem" } as const;
 
 export interface TrustManagerArgs {
     /** The environment's root CA certificate, PEM (public). */
@@ -95,11 +97,11 @@ export function buildTrustManager(name: string, args: TrustManagerArgs, parent: 
         {
             apiVersion: "trust.cert-manager.io/v1alpha1",
             kind: "Bundle",
-            metadata: { name: args.bundleName ?? "trustmesh-root-ca", labels: { "app.kubernetes.io/managed-by": "trustmesh" } },
+            metadata: { name: args.bundleName ?? defaultTrustBundle.configMapName, labels: { "app.kubernetes.io/managed-by": "trustmesh" } },
             spec: {
                 sources: [{ inLine: args.rootCaCertPem }],
                 target: {
-                    configMap: { key: args.targetKey ?? "root-ca.pem" },
+                    configMap: { key: args.targetKey ?? defaultTrustBundle.key },
                     namespaceSelector: { matchLabels: args.namespaceSelector ?? { [trustBundleNamespaceLabel]: "enabled" } },
                 },
             },

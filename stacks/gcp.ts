@@ -2,7 +2,8 @@ import * as binaryauthorization from "@pulumi/gcp/binaryauthorization";
 import * as projects from "@pulumi/gcp/projects";
 import type * as pulumi from "@pulumi/pulumi";
 import { withDependsOn } from "../components/dependsOn";
-import { GcpNetwork } from "../components/gcpNetwork";
+import { defaultWebhookPorts, GcpNetwork } from "../components/gcpNetwork";
+import { kubeVirtWebhookPorts } from "../components/kubeVirt";
 import { serviceAccountIdFor } from "../components/gcpRules";
 import { GcpWorkloadIdentity } from "../components/gcpWorkloadIdentity";
 import { GkeCluster } from "../components/gkeCluster";
@@ -83,6 +84,8 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         ...settings.network,
         // The NAT addresses are what the peer cluster admits: kept from deletion in prod.
         protectAddresses: config.environment === "prod",
+        // KubeVirt's admission webhooks (virt-api, virt-operator) are called by the control plane too.
+        ...(config.workloads.mongoVirtualMachine?.enabled ? { webhookPorts: [...defaultWebhookPorts, ...kubeVirtWebhookPorts] } : {}),
     }, afterServices);
 
     const cluster = new GkeCluster(key, {
@@ -133,6 +136,8 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
                 maxNodes: pool.maxNodes,
                 diskSizeGb: pool.diskSizeGb,
                 system: pool.system,
+                nestedVirtualization: pool.nestedVirtualization,
+                dedicatedTo: pool.dedicatedTo,
                 nodeLocations: settings.zones,
                 networkTags: [network.nodeTag],
                 // Per cluster and pool, so two environments sharing a project never share node accounts.

@@ -8,6 +8,7 @@ import type { GcpDeployment } from "./gcp";
 import { deployMesh } from "./mesh";
 import { deployNamespaces, namespaceReady } from "./namespaces";
 import { deployPki, type PkiRotationOutput } from "./pki";
+import { deployWorkloads } from "./workloads";
 
 /**
  * The environment program: reads and validates the stack's config, then builds everything from it.
@@ -67,6 +68,7 @@ export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOut
     const keyVault = aks && config.azure?.keyVault
         ? deployKeyVault(config, aks, namespaceReady(namespaces, "aks", keyVaultNamespace(config) ?? ""))
         : undefined;
+    deployWorkloads(config, clusters, pki, namespaces);
 
     const namespaceNames = Object.fromEntries(Object.entries(namespaces).map(([cluster, byName]) => [cluster, Object.keys(byName ?? {})]));
     return {

@@ -12,6 +12,9 @@ export const authorizedNetworkSchema = z.strictObject({
     }),
 });
 
+/** Compute Engine series whose VMs expose Intel VT-x to GKE nodes (GKE's nested virtualization). */
+export const nestedVirtualizationMachineSeries = ["n1", "n2", "c2", "c3"];
+
 export const gkeNodePoolSchema = z
     .strictObject({
         /** Pool name, unique in the cluster. */
@@ -26,8 +29,17 @@ export const gkeNodePoolSchema = z
         diskSizeGb: z.number().int().min(20).default(100),
         /** Taint the pool for system workloads only. @default false */
         system: z.boolean().default(false),
+        /** Nested virtualization (/dev/kvm for KubeVirt); Intel N1, N2, C2 or C3 machines only. @default false */
+        nestedVirtualization: z.boolean().default(false),
+        /** Taint and label the pool for one kind of workload only, e.g. "kubevirt". @default - shared */
+        dedicatedTo: dnsLabel.optional(),
     })
-    .refine((p) => p.minNodes <= p.maxNodes, { message: "minNodes must not exceed maxNodes", path: ["minNodes"] });
+    .refine((p) => p.minNodes <= p.maxNodes, { message: "minNodes must not exceed maxNodes", path: ["minNodes"] })
+    .refine((p) => !p.nestedVirtualization || nestedVirtualizationMachineSeries.includes(p.machineType.split("-")[0] ?? ""), {
+        message: `nestedVirtualization needs an Intel machine series that supports it (${nestedVirtualizationMachineSeries.join(", ")}), e.g. n2-standard-4`,
+        path: ["machineType"],
+    })
+    .refine((p) => !(p.system && p.dedicatedTo), { message: "a system pool cannot also be dedicated to a workload", path: ["dedicatedTo"] });
 
 export const gcpSchema = z
     .strictObject({

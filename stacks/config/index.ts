@@ -13,6 +13,7 @@ export type { NamespaceConfig } from "./namespaces";
 export type { PkiConfig } from "./pki";
 export type { PolicyConfig } from "./policy";
 export type { PlatformConfig, PlatformComponent } from "./platform";
+export type { WorkloadsConfig } from "./workloads";
 
 /**
  * Validates the `trustmesh:` keys of a stack (given without their namespace) and applies defaults.

@@ -8,6 +8,7 @@ import { namespaceSchema } from "./namespaces";
 import { pkiEnvironmentProblems, pkiSchema } from "./pki";
 import { platformSchema } from "./platform";
 import { policySchema } from "./policy";
+import { workloadEnvironmentProblems, workloadsSchema } from "./workloads";
 
 /** The config namespace every trustmesh key lives in (`trustmesh:<key>` in a stack file). */
 export const configNamespace = "trustmesh";
@@ -36,6 +37,8 @@ export const environmentSchema = z
         deploy: deploySchema.default(deploySchema.parse({})),
         /** Platform components installed outside the stack. @default - the stack installs them all */
         platform: platformSchema.default(platformSchema.parse({})),
+        /** The seeds' workloads (keystore service, MongoDB VM). @default - none */
+        workloads: workloadsSchema.default(workloadsSchema.parse({})),
     })
     // Cross-section rules. Each runs as soon as the sections it reads are valid, even when others are
     // not, so a stack file gets every problem in one pass instead of one layer per attempt.
@@ -104,6 +107,10 @@ export const environmentSchema = z
             }
         },
         { when: sectionsValid("pki", "gcp") },
+    )
+    .superRefine(
+        (env, ctx) => workloadEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
+        { when: sectionsValid("environment", "namespaces", "gcp", "workloads") },
     );
 
 /** A `when` for a cross-section rule: run it only if none of the sections it reads has an issue. */
