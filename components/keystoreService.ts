@@ -120,7 +120,8 @@ export function buildKeystoreService(name: string, args: KeystoreServiceArgs, pa
     );
 
     // cert-manager reads the password Secret when it renders the keystores: it must exist first.
-    const keystore = { passwordSecretName: names.passwordSecret, passwordSecretKey: "password" };
+    // The password sits under the Secret's "password" key, the Certificate's default.
+    const keystore = { passwordSecretName: names.passwordSecret };
     const certificate = new Certificate(
         `${name}-certificate`,
         {

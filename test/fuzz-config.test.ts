@@ -311,7 +311,7 @@ function crossField(base: Base): fc.Arbitrary<Malformed> {
         for (const reserved of ["kube-system", "istio-system", "cert-manager", "default"]) {
             cases.push(malformed(base, "reserved namespace", setAt(root, ["namespaces", i, "name"], reserved), [key(["namespaces", i, "name"])]));
         }
-        cases.push(malformed(base, "baseline without reason", setAt(root, ["namespaces", i, "podSecurity"], "baseline"), [key(["namespaces", i, "baselineReason"])]));
+        cases.push(malformed(base, "baseline without reason", setAt(deleteAt(root, ["namespaces", i, "baselineReason"]), ["namespaces", i, "podSecurity"], "baseline"), [key(["namespaces", i, "baselineReason"])]));
     });
     for (const [section, cluster] of [["gcp", "gke"], ["azure", "aks"]] as const) {
         const targeting = namespaces.flatMap((ns, i) => ((ns.clusters as string[] | undefined) ?? ["gke", "aks"]).map((c, j) => ({ c, at: ["namespaces", i, "clusters", j] })).filter((t) => t.c === cluster));

@@ -124,6 +124,7 @@ describe("GCP config", () => {
             delete config.gcp;
             config.namespaces = config.namespaces.filter((ns: { clusters?: string[] }) => !(ns.clusters ?? ["gke"]).includes("gke"));
             delete config.mesh;
+            delete config.workloads;
             assert.throws(() => resolveGkeSettings(parseEnvironmentConfig(config)), /no trustmesh:gcp section/);
         });
     });
