@@ -77,6 +77,8 @@ describe("npm run deploy", function () {
         const decrypted: ConfigMap = {
             "trustmesh:azure": { value: JSON.stringify({ keyVault: { secrets: { "db-password": "decrypted-db" } } }), secret: true },
             "trustmesh:mesh": { value: JSON.stringify({ example: { rootPassword: "decrypted-root" } }), secret: true },
+            // Seed 004 (#14): the keystore password.
+            "trustmesh:workloads": { value: JSON.stringify({ keystoreService: { keystorePassword: "decrypted-keystore" } }), secret: true },
         };
         const override = { [secretVar]: "from-the-environment" };
         const result = await deploy(["--stack", "dev", "--preview", "--backend-url", "file:///tmp/b"], dependencies, override, async (request) => {
