@@ -43,7 +43,8 @@ export function deployWorkloads(
             },
             {
                 provider: cluster.provider,
-                dependsOn: [...cluster.ready, ...clusterPki.ready, clusterPki.reloader, ...namespaceReady(namespaces, keystore.cluster, keystore.namespace)],
+                // Reloader installed outside the stack (platform.installedOutside) is not ours to wait for.
+                dependsOn: [...cluster.ready, ...clusterPki.ready, ...(clusterPki.reloader ? [clusterPki.reloader] : []), ...namespaceReady(namespaces, keystore.cluster, keystore.namespace)],
             },
         );
     }
