@@ -25,3 +25,8 @@ export * from "./acmeIssuer";
 export * from "./trustManager";
 export * from "./reloader";
 export * from "./certificateMounts";
+export * from "./keystoreService";
+export * from "./kubeVirt";
+export * from "./mongoVirtualMachine";
+export * from "./mongoTlsClient";
+export * from "./secretManagerSecrets";

@@ -19,6 +19,14 @@ export function kubeVirtOperatorManifestUrl(version: string): string {
     return `https://github.com/kubevirt/kubevirt/releases/download/${version}/kubevirt-operator.yaml`;
 }
 
+/** A taint of the KubeVirt pool that virt-handler and the VMs tolerate. */
+export interface NodeTolerationArgs {
+    key: string;
+    value: string;
+    /** "NoSchedule" or "NoExecute". */
+    effect: string;
+}
+
 export interface KubeVirtArgs {
     /** KubeVirt release, exact (`v1.7.4`). @default kubeVirtVersion */
     version?: string;
@@ -28,7 +36,7 @@ export interface KubeVirtArgs {
      */
     nodeSelector?: Record<string, string>;
     /** Taints of that pool, tolerated by virt-handler (and by VMs that ask). @default [] */
-    tolerations?: Array<{ key: string; value: string; effect: "NoSchedule" | "NoExecute" }>;
+    tolerations?: NodeTolerationArgs[];
 }
 
 export function validateKubeVirtArgs(args: KubeVirtArgs): string[] {
@@ -39,6 +47,7 @@ export function validateKubeVirtArgs(args: KubeVirtArgs): string[] {
     }
     for (const toleration of args.tolerations ?? []) {
         if (!rfc1123Label.test(toleration.value)) problems.push(`tolerations value "${toleration.value}" must be a lowercase label value`);
+        if (toleration.effect !== "NoSchedule" && toleration.effect !== "NoExecute") problems.push(`tolerations effect "${toleration.effect}" must be "NoSchedule" or "NoExecute"`);
     }
     return problems;
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Certificate } from "./certificate";
 import { mountCertificateInPodSpec } from "./certificateMounts";
 import { withDependsOn, type DependsOn } from "./dependsOn";
+import type { TrustBundleRefArgs } from "./mongoVirtualMachine";
 import { dnsNamePattern, isTcpPort, rfc1123Label } from "./names";
 
 /** The official MongoDB image: it carries mongosh. Version-pinned. */
@@ -26,7 +27,7 @@ export interface MongoTlsClientArgs {
     /** ClusterIssuer of the client certificate. @default "internal-ca" */
     issuerName?: string;
     /** trust-manager's ConfigMap with the environment root (in this namespace) and its key. */
-    trustBundle: { configMapName: string; key: string };
+    trustBundle: TrustBundleRefArgs;
     /** @default defaultMongoClientImage */
     image?: string;
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Certificate } from "./certificate";
 import { mountCertificateInVirtualMachine } from "./certificateMounts";
 import { withDependsOn, type DependsOn } from "./dependsOn";
+import type { NodeTolerationArgs } from "./kubeVirt";
 import { serviceDnsNames } from "./keystoreService";
 import { rfc1123Label } from "./names";
 
@@ -13,6 +14,12 @@ export const mongoDbVersion = "8.0.4";
 export const mongoDbPort = 27017;
 /** Disk serials the guest finds its files by (`/dev/disk/by-id/virtio-<serial>`). */
 export const mongoVmDiskSerials = { tls: "MONGODBTLS", rootCa: "ROOTCA" } as const;
+
+/** trust-manager's ConfigMap in a namespace, and the key of the environment root in it. */
+export interface TrustBundleRefArgs {
+    configMapName: string;
+    key: string;
+}
 
 export interface MongoVirtualMachineArgs {
     /** VirtualMachine, Service and Certificate name (RFC 1123 label). @default "mongodb" */
@@ -26,12 +33,12 @@ export interface MongoVirtualMachineArgs {
     /** ClusterIssuer of the server certificate. @default "internal-ca" */
     issuerName?: string;
     /** trust-manager's ConfigMap with the environment root (in this namespace) and its key. */
-    trustBundle: { configMapName: string; key: string };
+    trustBundle: TrustBundleRefArgs;
     /** Guest image (a containerDisk). @default defaultMongoVmImage */
     image?: string;
     /** Pin the VM to the KubeVirt pool: its node label, and the taint to tolerate. @default - any node virt-handler runs on */
     nodeSelector?: Record<string, string>;
-    tolerations?: Array<{ key: string; value: string; effect: "NoSchedule" | "NoExecute" }>;
+    tolerations?: NodeTolerationArgs[];
     /** Guest memory. @default "2Gi" */
     memory?: string;
 }

@@ -49,6 +49,7 @@ const types = {
     vault: "azure-native:keyvault:Vault",
     userIdentity: "azure-native:managedidentity:UserAssignedIdentity",
     federated: "azure-native:managedidentity:FederatedIdentityCredential",
+    secretIam: "gcp:secretmanager/secretIamMember:SecretIamMember",
     gsa: "gcp:serviceaccount/account:Account",
     gsaIam: "gcp:serviceaccount/iAMMember:IAMMember",
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
@@ -107,6 +108,31 @@ export function describeEnvironment(resources: RecordedResource[]): EnvironmentM
         }
     }
 
+    // The seeds' workloads, inside their cluster: KubeVirt VMs, Deployments Reloader restarts on
+    // renewal, and client Jobs, linked to the VM whose Service they dial.
+    const vms: Array<{ id: string; namespace?: string }> = [];
+    for (const m of manifests.filter((x) => x.kind === "VirtualMachine" && x.apiVersion.startsWith("kubevirt.io/"))) {
+        const spec = ((m.redacted.spec ?? {}) as Record<string, any>).template?.spec ?? {};
+        const secretDisk = (Array.isArray(spec.volumes) ? spec.volumes : []).find((v: Record<string, any>) => v?.secret)?.secret?.secretName;
+        const id = mermaidId(`${m.cluster}_vm_${m.namespace ?? ""}_${m.name}`);
+        clusters.get(m.cluster)!.nodes.push({ id, label: [`VirtualMachine ${m.namespace}/${m.name} · KubeVirt`, secretDisk ? `TLS from Secret ${secretDisk} (disk)` : undefined].filter(Boolean).join(" · "), shape: "box" });
+        vms.push({ id, namespace: m.namespace });
+    }
+    for (const m of manifests.filter((x) => x.kind === "Deployment")) {
+        const reload = ((m.redacted.metadata?.annotations ?? {}) as Record<string, string>)["secret.reloader.stakater.com/reload"];
+        if (!reload) continue;
+        clusters.get(m.cluster)!.nodes.push({ id: mermaidId(`${m.cluster}_deployment_${m.namespace ?? ""}_${m.name}`), label: `Deployment ${m.namespace}/${m.name} · keystores · Reloader restarts on ${reload}`, shape: "box" });
+    }
+    for (const m of manifests.filter((x) => x.kind === "Job")) {
+        const containers = (((m.redacted.spec ?? {}) as Record<string, any>).template?.spec?.containers ?? []) as Array<Record<string, any>>;
+        const command = containers.flatMap((c) => [...(Array.isArray(c?.command) ? c.command : []), ...(Array.isArray(c?.args) ? c.args : [])]).join(" ");
+        const target = vms.find((vm) => vm.namespace && command.includes(`.${vm.namespace}.svc`));
+        if (!target) continue;
+        const id = mermaidId(`${m.cluster}_job_${m.namespace ?? ""}_${m.name}`);
+        clusters.get(m.cluster)!.nodes.push({ id, label: `Job ${m.namespace}/${m.name}`, shape: "round" });
+        model.edges.push({ from: id, to: target.id, label: "TLS, verified against the root", style: "solid" });
+    }
+
     // Links: a client gateway (ISTIO_MUTUAL, egress) to the server gateway (MUTUAL) of the same link or host.
     for (const server of gateways.filter((g) => g.mode === "MUTUAL")) {
         for (const client of gateways.filter((g) => g !== server && g.mode !== "MUTUAL")) {
@@ -163,6 +189,17 @@ export function describeEnvironment(resources: RecordedResource[]): EnvironmentM
         }
     }
 
+    // Secret Manager: one store node per namespace's secrets, read by the Google service account granted on them.
+    for (const m of manifests.filter((x) => x.kind === "SecretProviderClass" && ((x.redacted.spec ?? {}) as Record<string, any>).provider === "gke")) {
+        const id = mermaidId(`secretmanager_${m.namespace ?? ""}_${m.name}`);
+        const prefix = `${m.namespace}-`;
+        const grants = resources.filter((x) => x.type === types.secretIam && str(x.inputs.secretId)?.startsWith(prefix));
+        model.cloudNodes.gcp.push({ id, label: `Secret Manager · ${grants.length} secret(s) of ${m.namespace}`, shape: "cylinder" });
+        const email = str(grants[0]?.inputs.member)?.replace(/^serviceAccount:/, "");
+        const reader = email ? model.cloudNodes.gcp.find((n) => n.id === mermaidId(`gcp_identity_${email.split("@")[0]}`)) : undefined;
+        model.edges.push({ from: reader?.id ?? clusterId(m.cluster), to: id, label: `reads secrets · SecretProviderClass ${m.namespace ?? ""}/${m.name}`, style: "solid" });
+    }
+
     // Key Vault readers: a SecretProviderClass names the vault; the identity federated in its namespace
     // reads it (when there is exactly one), else the cluster does.
     for (const m of manifests.filter((x) => x.kind === "SecretProviderClass")) {
@@ -170,7 +207,10 @@ export function describeEnvironment(resources: RecordedResource[]): EnvironmentM
         const vault = vaults.get(String(params.keyvaultName));
         if (!vault) continue;
         const candidates = identitiesByNamespace.get(m.namespace ?? "") ?? [];
-        const from = candidates.length === 1 ? candidates[0]! : clusterId(m.cluster);
+        // Several identities in one namespace: the one named like the class's component reads through it.
+        const owner = resources.find((r) => r.urn === m.urn)?.parent?.split("::").pop();
+        const named = owner ? candidates.find((c) => c.startsWith(mermaidId(`azure_identity_${owner}`))) : undefined;
+        const from = named ?? (candidates.length === 1 ? candidates[0]! : clusterId(m.cluster));
         model.edges.push({ from, to: vault, label: `reads secrets · SecretProviderClass ${m.namespace ?? ""}/${m.name}`, style: "solid" });
     }
 

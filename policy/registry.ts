@@ -9,6 +9,7 @@ import { namespacesNetworkPolicies } from "./namespacesNetwork";
 import { networkFlowsPolicies } from "./networkFlows";
 import { pkiPolicies } from "./pki";
 import { podSecurityPolicies } from "./podSecurity";
+import { secretManagerPolicies } from "./secretManager";
 import { secretsPolicies } from "./secrets";
 import type { PolicyDomain, TrustmeshPolicy } from "./types";
 import { workloadHygienePolicies } from "./workloadHygiene";
@@ -26,6 +27,7 @@ export const policiesByDomain: Record<PolicyDomain, TrustmeshPolicy[]> = {
     mesh: [...meshPolicies, ...meshInjectionPolicies],
     secrets: secretsPolicies,
     "control-plane-access": controlPlaneAccessPolicies,
+    "secret-manager": secretManagerPolicies,
 };
 
 /**

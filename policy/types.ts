@@ -12,7 +12,8 @@ export type PolicyDomain =
     | "pki"
     | "mesh"
     | "secrets"
-    | "control-plane-access";
+    | "control-plane-access"
+    | "secret-manager";
 
 interface TrustmeshPolicyMeta {
     /** The domain (file) the policy belongs to. */

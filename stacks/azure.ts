@@ -1,5 +1,5 @@
 import * as azureNative from "@pulumi/azure-native/provider";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { AksCluster } from "../components/aksCluster";
 import { AksRunnerAccess } from "../components/aksRunnerAccess";
 import { AzureNetwork, type AzureInboundAllow } from "../components/azureNetwork";
@@ -8,6 +8,7 @@ import { KeyVault } from "../components/keyVault";
 import { KeyVaultSecrets, keyVaultTlsCertificate, type KeyVaultObjectArgs, type SyncedSecretArgs } from "../components/keyVaultSecrets";
 import type { ClusterTarget, WorkloadIdentityBinding, WorkloadIdentityRequest } from "./clusters";
 import { ConfigError, formatKey, type EnvironmentConfig } from "./config";
+import { applicationSecretProviderClassName } from "./applicationSecrets";
 import { keyVaultNamespace, resolveAksSettings } from "./config/azure";
 
 /** What the Azure side hands back: the cluster target plus the values the lead wires as stack outputs. */
@@ -150,7 +151,12 @@ export function deployAzure(config: EnvironmentConfig, peerEgressAddresses: pulu
  * namespace. Built once the application namespaces exist (`namespaceReady`), so the ServiceAccount and
  * the SecretProviderClass never race their namespace on a first deploy.
  */
-export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment, namespaceReady: pulumi.Resource[]): { keyVaultUri: pulumi.Output<string> } | undefined {
+export function deployKeyVault(
+    config: EnvironmentConfig,
+    side: AzureDeployment,
+    namespaceReady: pulumi.Resource[],
+    applicationNamespaceReady: (namespace: string) => pulumi.Resource[] = () => [],
+): { keyVaultUri: pulumi.Output<string> } | undefined {
     const azure = config.azure;
     const kv = azure?.keyVault;
     if (!azure || !kv) return undefined;
@@ -186,7 +192,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
         // Without public access, the cluster reaches the vault through a private endpoint in its VNet.
         privateEndpoint: settings.keyVaultPublicNetworkAccess ? undefined : { subnetId: net.nodeSubnetId, vnetId: net.vnetId },
         // The component makes every value a Pulumi secret, whether or not it was set with --secret.
-        secrets: kv.secrets,
+        secrets: { ...kv.secrets, ...applicationVaultSecrets(config) },
         readers: [{ name: namespace, principalId: reader.principalId, secrets: true, certificates: kv.certificates.length > 0 }],
         protect: prod,
         tags,
@@ -210,6 +216,7 @@ export function deployKeyVault(config: EnvironmentConfig, side: AzureDeployment,
             { providers: [aks.provider], dependsOn: [aks, ...namespaceReady, reader, vault] },
         );
     }
+    deployAksApplicationSecrets(config, side, vault, applicationNamespaceReady);
     return { keyVaultUri: vault.vaultUri };
 }
 
@@ -232,3 +239,60 @@ export function linkInboundAllows(config: EnvironmentConfig, peerEgressAddresses
 
 /** Name of the NSG and VPC firewall rules that admit the mesh links' clients. */
 export const meshLinksRuleName = "allow-mesh-links";
+/** `trustmesh:namespaces[].secrets` of the namespaces on aks: vault secret name (`<namespace>-<name>`) -> value. */
+export function applicationVaultSecrets(config: EnvironmentConfig): Record<string, string> {
+    return Object.fromEntries(
+        config.namespaces
+            .filter((ns) => ns.secrets && ns.clusters.includes("aks"))
+            .flatMap((ns) => Object.entries(ns.secrets!.values).map(([name, value]) => [applicationVaultSecretName(ns.name, name), value])),
+    );
+}
+
+/** One vault serves every namespace: the namespace prefixes each secret's name. */
+export function applicationVaultSecretName(namespace: string, name: string): string {
+    return `${namespace}-${name}`;
+}
+
+/**
+ * `trustmesh:namespaces[].secrets` on AKS, the same config as on GKE: the application's own managed
+ * identity federated with its ServiceAccount, `Key Vault Secrets User` on each of its secrets (not the
+ * vault), and a SecretProviderClass named like GKE's that mounts them under their own names.
+ */
+function deployAksApplicationSecrets(config: EnvironmentConfig, side: AzureDeployment, vault: KeyVault, namespaceReady: (namespace: string) => pulumi.Resource[]): void {
+    const azure = config.azure!;
+    for (const ns of config.namespaces) {
+        if (!ns.secrets || !ns.clusters.includes("aks")) continue;
+        const names = Object.keys(ns.secrets.values);
+        const identity = new AzureWorkloadIdentity(
+            `aks-${ns.name}-secrets`,
+            {
+                resourceGroupName: side.network.resourceGroupName,
+                location: azure.location,
+                oidcIssuerUrl: side.cluster.oidcIssuerUrl,
+                namespace: ns.name,
+                serviceAccountName: ns.secrets.serviceAccount,
+                tenantId: azure.tenantId,
+                roleAssignments: names.map((name) => ({
+                    name: `read-${name.toLowerCase()}`,
+                    roleDefinitionId: builtInRoleDefinitionId(azure.subscriptionId, "Key Vault Secrets User"),
+                    scope: pulumi.interpolate`${vault.vaultId}/secrets/${applicationVaultSecretName(ns.name, name)}`,
+                })),
+                tags: { environment: config.environment },
+            },
+            // The secrets must exist before a role is assigned on them.
+            { providers: [side.cluster.provider, ...cloudProviders(side)], dependsOn: [side.cluster, vault, ...namespaceReady(ns.name)] },
+        );
+        new KeyVaultSecrets(
+            `aks-${ns.name}-secrets`,
+            {
+                namespace: ns.name,
+                secretProviderClassName: applicationSecretProviderClassName,
+                vaultName: vault.vaultName,
+                tenantId: azure.tenantId,
+                clientId: identity.clientId,
+                objects: names.map((name) => ({ name: applicationVaultSecretName(ns.name, name), type: "secret", alias: name })),
+            },
+            { providers: [side.cluster.provider], dependsOn: [side.cluster, vault, identity, ...namespaceReady(ns.name)] },
+        );
+    }
+}

@@ -31,7 +31,7 @@ export interface GcpDeployment extends ClusterTarget {
 }
 
 /** The Google APIs the GKE side calls, beyond the ones every project has. */
-export function requiredGcpServices(settings: { binaryAuthorization: boolean; databaseEncryptionKey?: string; managedMesh: boolean }): string[] {
+export function requiredGcpServices(settings: { binaryAuthorization: boolean; databaseEncryptionKey?: string; managedMesh: boolean; secretManager?: boolean }): string[] {
     return [
         "compute.googleapis.com",
         "container.googleapis.com",
@@ -46,6 +46,7 @@ export function requiredGcpServices(settings: { binaryAuthorization: boolean; da
         ...(settings.binaryAuthorization ? ["binaryauthorization.googleapis.com"] : []),
         ...(settings.databaseEncryptionKey ? ["cloudkms.googleapis.com"] : []),
         ...(settings.managedMesh ? ["mesh.googleapis.com"] : []),
+        ...(settings.secretManager ? ["secretmanager.googleapis.com"] : []),
     ];
 }
 
@@ -67,11 +68,13 @@ export const gkeClusterKey = "gke";
  */
 export function deployGcp(config: EnvironmentConfig): GcpDeployment {
     const settings = resolveGkeSettings(config);
+    // GKE's Secret Manager add-on (and its API) when an application on gke has secrets.
+    const secretManager = config.namespaces.some((ns) => ns.secrets !== undefined && ns.clusters.includes("gke"));
     const { project, region } = settings;
     const key = gkeClusterKey;
 
     // A fresh project has none of these on; left on at destroy, since other workloads may use them.
-    const services = requiredGcpServices(settings).map(
+    const services = requiredGcpServices({ ...settings, secretManager }).map(
         (service) =>
             new projects.Service(`${key}-api-${service.split(".")[0]}`, { project, service, disableOnDestroy: false, disableDependentServices: false }),
     );
@@ -108,6 +111,7 @@ export function deployGcp(config: EnvironmentConfig): GcpDeployment {
         binaryAuthorization: settings.binaryAuthorization,
         databaseEncryptionKey: settings.databaseEncryptionKey,
         maintenanceStartTime: settings.maintenanceStartTime,
+        secretManager,
         resourceLabels: { environment: config.environment },
     }, afterServices);
 

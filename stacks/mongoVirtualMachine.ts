@@ -33,7 +33,7 @@ export function deployMongoVirtualMachine(
     // The config schema checked that the pool exists with nested virtualization.
     const pool = resolveGkeSettings(config).nodePools.find((p) => p.name === vm.nodePool)!;
     const nodeSelector = { "trustmesh.io/pool": pool.name };
-    const tolerations = pool.dedicatedTo ? [{ key: dedicatedPoolTaintKey, value: pool.dedicatedTo, effect: "NoSchedule" as const }] : [];
+    const tolerations = pool.dedicatedTo ? [{ key: dedicatedPoolTaintKey, value: pool.dedicatedTo, effect: "NoSchedule" }] : [];
     const clusterPki = pki.clusters.gke!;
 
     const kubeVirt = new KubeVirt("gke-kubevirt", { nodeSelector, tolerations }, { provider: gke.provider, dependsOn: gke.ready });

@@ -9,6 +9,7 @@ import { deployMesh } from "./mesh";
 import { deployNamespaces, namespaceReady } from "./namespaces";
 import { deployPki, type PkiRotationOutput } from "./pki";
 import { deployWorkloads } from "./workloads";
+import { deployGkeApplicationSecrets } from "./applicationSecrets";
 
 /**
  * The environment program: reads and validates the stack's config, then builds everything from it.
@@ -66,9 +67,10 @@ export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOut
     const gke = clusters.gke as GcpDeployment | undefined;
     const aks = clusters.aks as AzureDeployment | undefined;
     const keyVault = aks && config.azure?.keyVault
-        ? deployKeyVault(config, aks, namespaceReady(namespaces, "aks", keyVaultNamespace(config) ?? ""))
+        ? deployKeyVault(config, aks, namespaceReady(namespaces, "aks", keyVaultNamespace(config) ?? ""), (name) => namespaceReady(namespaces, "aks", name))
         : undefined;
     deployWorkloads(config, clusters, pki, namespaces);
+    if (gke) deployGkeApplicationSecrets(config, gke, namespaces);
 
     const namespaceNames = Object.fromEntries(Object.entries(namespaces).map(([cluster, byName]) => [cluster, Object.keys(byName ?? {})]));
     return {

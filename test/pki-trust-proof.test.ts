@@ -37,7 +37,7 @@ async function importKey(pem: string) {
  * `spiffe` identity makes it a mesh workload certificate as istio-csr issues it: the SPIFFE URI SAN and
  * both usages (a sidecar is client and server).
  */
-async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client" | "workload", spiffe?: string): Promise<Leaf> {
+async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client" | "workload", spiffe?: string, dnsNames: string[] = ["localhost"]): Promise<Leaf> {
     const keys = (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
     const caCert = new x509.X509Certificate(ca.certPem);
     const caKey = await importKey(ca.keyPem);
@@ -59,7 +59,7 @@ async function signLeaf(ca: Ca, commonName: string, usage: "server" | "client" |
             new x509.ExtendedKeyUsageExtension(
                 usage === "workload" ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
             ),
-            new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "localhost" }, { type: "ip", value: "127.0.0.1" }, ...(spiffe ? [{ type: "url" as const, value: spiffe }] : [])]),
+            new x509.SubjectAlternativeNameExtension([...dnsNames.map((value) => ({ type: "dns" as const, value })), { type: "ip", value: "127.0.0.1" }, ...(spiffe ? [{ type: "url" as const, value: spiffe }] : [])]),
             ...(ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId)] : []),
         ],
     });
@@ -78,7 +78,7 @@ interface HandshakeResult {
  * (one or more roots). With `allowedPrincipal`, the server then admits only a client whose certificate
  * carries that SPIFFE identity, as an Istio AuthorizationPolicy on `principals` does.
  */
-async function mtls(server: Leaf, client: Leaf | undefined, rootPem: string, clientRootPem = rootPem, allowedPrincipal?: string): Promise<HandshakeResult> {
+async function mtls(server: Leaf, client: Leaf | undefined, rootPem: string, clientRootPem = rootPem, allowedPrincipal?: string, servername = "localhost"): Promise<HandshakeResult> {
     // The server requests a client certificate and OpenSSL verifies it against `rootPem`; the verdict
     // (socket.authorized / authorizationError) is read explicitly, so a failure says why.
     const srv = tlsNode.createServer({ key: server.keyPem, cert: server.certPem, ca: [rootPem], requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.3" }, (socket) => {
@@ -93,7 +93,7 @@ async function mtls(server: Leaf, client: Leaf | undefined, rootPem: string, cli
     try {
         return await new Promise<HandshakeResult>((resolve) => {
             let data = "";
-            const socket = tlsNode.connect({ host: "127.0.0.1", port, servername: "localhost", ca: [clientRootPem], ...(client ? { key: client.keyPem, cert: client.certPem } : {}) });
+            const socket = tlsNode.connect({ host: "127.0.0.1", port, servername, ca: [clientRootPem], ...(client ? { key: client.keyPem, cert: client.certPem } : {}) });
             socket.setEncoding("utf8");
             socket.on("data", (chunk) => (data += chunk));
             socket.on("error", (error) => resolve({ ok: false, error: `client refused the server: ${error.message}` }));
@@ -139,7 +139,7 @@ async function variantIntermediate(mode: "valid" | "not-ca" | "foreign-root"): P
 }
 
 describe("pki: offline trust proof (real mTLS on 127.0.0.1)", function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     let root: string;
     let gke: Ca;
     let aks: Ca;
@@ -173,6 +173,34 @@ describe("pki: offline trust proof (real mTLS on 127.0.0.1)", function () {
 
     it("mutual TLS succeeds when both sides trust the environment root (GKE server, AKS client)", async () => {
         assert.deepEqual(await mtls(server, client, root), { ok: true });
+    });
+
+    it("seed 000: the MongoDB VM's server certificate and its client Job's both chain to the root the trust-manager bundle publishes (staging)", async () => {
+        const staging = await plannedStack("staging");
+        const of = (type: string) => staging.run.resources.filter((r) => r.type === type);
+        const bundle = of("kubernetes:trust.cert-manager.io/v1alpha1:Bundle").find((r) => r.name.startsWith("gke-"));
+        const bundleRoots = ((bundle?.rawInputs.spec as { sources: Array<{ inLine?: string }> }).sources ?? []).map((source) => source.inLine ?? "").join("\n");
+        assert.ok(bundleRoots.includes((staging.run.outputs.rootCaCertificate as string).trim()), "the bundle does not carry the environment root");
+        const vm = of("kubernetes:kubevirt.io/v1:VirtualMachine")[0]!.inputs as Record<string, any>;
+        const job = of("kubernetes:batch/v1:Job")[0]!.inputs as Record<string, any>;
+        const certificateFor = (secretName: string, namespace: string) =>
+            of("kubernetes:cert-manager.io/v1:Certificate").map((r) => r.inputs as Record<string, any>).find((c) => c.spec.secretName === secretName && c.metadata.namespace === namespace);
+        const serverSpec = certificateFor(vm.spec.template.spec.volumes.find((v: any) => v.secret).secret.secretName, vm.metadata.namespace)?.spec;
+        const clientSpec = certificateFor(job.spec.template.spec.volumes.find((v: any) => v.secret).secret.secretName, job.metadata.namespace)?.spec;
+        assert.ok(serverSpec && clientSpec, "the VM's disk or the Job's volume is not a Certificate's Secret");
+        assert.equal(serverSpec.issuerRef.name, "internal-ca");
+        assert.equal(clientSpec.issuerRef.name, "internal-ca");
+
+        // What cert-manager's internal-ca on gke issues for those two specs, then the handshake mongosh does.
+        const ca = intermediateFromPlan(staging.run, "gke");
+        const mongod = await signLeaf(ca, serverSpec.commonName, "server", undefined, serverSpec.dnsNames);
+        const mongosh = await signLeaf(ca, clientSpec.commonName, "client", undefined, []);
+        const host = (serverSpec.dnsNames as string[]).find((name) => name.endsWith(".svc.cluster.local"))!;
+        assert.ok((job.spec.template.spec.containers[0].command as string[]).join(" ").includes(`--host ${host}`), "the Job dials another name than the certificate's");
+        assert.deepEqual(await mtls(mongod, mongosh, bundleRoots, bundleRoots, undefined, host), { ok: true });
+        // A server certificate without the Service's name is refused, chain or not.
+        const elsewhere = await signLeaf(ca, "elsewhere", "server", undefined, ["elsewhere.example.internal"]);
+        assert.equal((await mtls(elsewhere, mongosh, bundleRoots, bundleRoots, undefined, host)).ok, false);
     });
 
     it("fails when the client presents no certificate", async () => {

@@ -20,6 +20,17 @@ export const namespaceQuotaSchema = z.strictObject({
     pods: z.number().int().positive().default(50),
 });
 
+/** A secret's name: valid in Key Vault and Secret Manager alike, and the file name in the pod's mount. */
+const applicationSecretName = z.string().regex(/^[a-zA-Z0-9-]{1,127}$/, "must be 1-127 letters, digits and hyphens (a Key Vault and Secret Manager name, and the file name in the mount)");
+
+/** An application's secrets: the same shape on either cloud (Secret Manager on gke, Key Vault on aks). */
+export const applicationSecretsSchema = z.strictObject({
+    /** Kubernetes ServiceAccount the application runs as; it gets the cloud identity. @default "app-secrets" */
+    serviceAccount: dnsLabel.default("app-secrets"),
+    /** Secret name -> value; set each with `pulumi config set --secret --path`. */
+    values: z.record(applicationSecretName, z.string().min(1, "must not be empty")).refine((values) => Object.keys(values).length > 0, { message: "must list at least one secret" }),
+});
+
 export const namespaceSchema = z
     .strictObject({
         /** Namespace name (RFC 1123 label). */
@@ -38,6 +49,8 @@ export const namespaceSchema = z
         trustBundle: z.boolean().default(true),
         /** ResourceQuota for the namespace. @default - the defaults of each field */
         quota: namespaceQuotaSchema.default(namespaceQuotaSchema.parse({})),
+        /** The application's secrets, delivered through the cluster's secret store and its own cloud identity. @default - none */
+        secrets: applicationSecretsSchema.optional(),
     })
     .superRefine((ns, ctx) => {
         if (ns.podSecurity === "baseline" && !ns.baselineReason) {

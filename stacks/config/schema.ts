@@ -110,7 +110,7 @@ export const environmentSchema = z
     )
     .superRefine(
         (env, ctx) => workloadEnvironmentProblems(env).forEach((p) => ctx.addIssue({ code: "custom", path: p.path, message: p.message })),
-        { when: sectionsValid("environment", "namespaces", "gcp", "workloads") },
+        { when: sectionsValid("environment", "namespaces", "gcp", "azure", "workloads") },
     );
 
 /** A `when` for a cross-section rule: run it only if none of the sections it reads has an issue. */

@@ -68,6 +68,7 @@ export function workloadEnvironmentProblems(config: {
     environment: EnvironmentTier;
     namespaces: Array<{ name: string; clusters: string[] }>;
     gcp?: { nodePools?: PoolView[] };
+    azure?: { keyVault?: unknown };
     workloads: WorkloadsConfig;
 }): WorkloadProblem[] {
     const problems: WorkloadProblem[] = [];
@@ -78,6 +79,11 @@ export function workloadEnvironmentProblems(config: {
             problems.push({ path, message: `"${name}" is not a namespace the stack puts on ${cluster}; allowed: ${allowed.length > 0 ? allowed.join(", ") : "(none: add one to trustmesh:namespaces)"}` });
         }
     };
+    config.namespaces.forEach((ns, index) => {
+        if ((ns as { secrets?: unknown }).secrets && ns.clusters.includes("aks") && !config.azure?.keyVault) {
+            problems.push({ path: ["namespaces", index, "secrets"], message: "needs trustmesh:azure.keyVault: on aks the application's secrets live in the environment's Key Vault" });
+        }
+    });
     const keystore = config.workloads.keystoreService;
     if (keystore) requireNamespace(["workloads", "keystoreService", "namespace"], keystore.cluster, keystore.namespace);
 
