@@ -19,7 +19,7 @@ describe("application secrets on either cloud", function () {
     for (const stack of ["dev", "staging", "prod"]) {
         describe(stack, () => {
             it("GKE: the application's own Google service account, bound by Workload Identity to its annotated ServiceAccount", () => {
-                const ksa = all(stack, "kubernetes:core/v1:ServiceAccount").map(inputs).find((i) => i.metadata.namespace === "payments" && i.metadata.name === "payments-api");
+                const ksa = all(stack, "kubernetes:core/v1:ServiceAccount").map(inputs).find((i) => i.metadata.namespace === "payments" && i.metadata.name === "payments-api" && i.metadata.annotations?.["iam.gke.io/gcp-service-account"]);
                 assert.ok(ksa, "no payments-api ServiceAccount on gke");
                 const email = ksa.metadata.annotations["iam.gke.io/gcp-service-account"];
                 assert.match(email, /@trustmesh-[a-z]+\.iam\.gserviceaccount\.com$/);
@@ -41,7 +41,7 @@ describe("application secrets on either cloud", function () {
                 }
                 const readers = all(stack, "gcp:secretmanager/secretIamMember:SecretIamMember").map(inputs);
                 assert.equal(readers.length, secrets.length);
-                const ksa = all(stack, "kubernetes:core/v1:ServiceAccount").map(inputs).find((i) => i.metadata.name === "payments-api")!;
+                const ksa = all(stack, "kubernetes:core/v1:ServiceAccount").map(inputs).find((i) => i.metadata.name === "payments-api" && i.metadata.annotations?.["iam.gke.io/gcp-service-account"])!;
                 for (const reader of readers) {
                     assert.equal(reader.role, "roles/secretmanager.secretAccessor");
                     assert.equal(reader.member, `serviceAccount:${ksa.metadata.annotations["iam.gke.io/gcp-service-account"]}`);

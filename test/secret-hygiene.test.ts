@@ -20,6 +20,15 @@ const credentialPattern = /kube_?config|private_?key|password|passwd|token|crede
 /** Names that point at a credential without holding it (`credentialName`, `secretRef`, `tokenTtl`...). */
 const referencePattern = /(name|names|ref|refs|class|interval|rotation|ttl|path|uri|uris|id|ids|type)$/i;
 const credentialName = { test: (name: string) => credentialPattern.test(name) && !referencePattern.test(name) };
+/**
+ * Upstream fields named like credentials that hold references: a Secret Manager version's parent secret
+ * (its resource id), and the secret resource names a `gke` SecretProviderClass mounts.
+ */
+const referenceFields: Record<string, string[]> = {
+    "gcp:secretmanager/secretVersion:SecretVersion": ["secret"],
+    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass": ["spec.parameters.secrets"],
+};
+const isReferenceField = (urn: string, at: string) => referenceFields[urn.split("::")[2]?.split("$").pop() ?? ""]?.includes(at) ?? false;
 
 const privateKeyPem = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const offlineSecret = /offline-secret-[0-9a-f]{12}/;
@@ -128,7 +137,7 @@ describe("secret hygiene", function () {
                 for (const resource of run.resources) {
                     for (const leaf of leaves(resource.rawInputs)) {
                         const credential = credentialName.test(leaf.key) || privateKeyPem.test(leaf.value) || offlineSecret.test(leaf.value);
-                        if (!credential || leaf.value === "") continue;
+                        if (!credential || leaf.value === "" || isReferenceField(resource.urn, leaf.path)) continue;
                         if (underSecret(resource, leaf.path)) cleartexts.push(leaf.value);
                         else problems.push(`${resource.urn}: input ${leaf.path} carries a credential but is not a secret`);
                     }
@@ -165,7 +174,7 @@ describe("secret hygiene", function () {
                 const body = JSON.parse(readFileSync(json, "utf8")) as { resources: Array<{ urn: string; inputs: unknown; secretPaths: string[] }> };
                 const unredacted = body.resources.flatMap((r) =>
                     leaves(r.inputs)
-                        .filter((l) => credentialName.test(l.key) && l.value !== SECRET_PLACEHOLDER && l.value !== "")
+                        .filter((l) => credentialName.test(l.key) && l.value !== SECRET_PLACEHOLDER && l.value !== "" && !isReferenceField(r.urn, l.path))
                         .map((l) => `${r.urn}: ${l.path}`),
                 );
                 assert.deepEqual(unredacted, [], "credential-named inputs printed in the clear in the plan JSON");
