@@ -77,7 +77,8 @@ describe("npm run deploy", function () {
         const decrypted: ConfigMap = {
             "trustmesh:azure": { value: JSON.stringify({ keyVault: { secrets: { "db-password": "decrypted-db" } } }), secret: true },
             "trustmesh:mesh": { value: JSON.stringify({ example: { rootPassword: "decrypted-root" } }), secret: true },
-            // Seed 004 (#14): the keystore password.
+            // Seed workloads (#14): the payments application's secret and the keystore password.
+            "trustmesh:namespaces": { value: JSON.stringify([{ secrets: { values: { "api-token": "decrypted-token" } } }]), secret: true },
             "trustmesh:workloads": { value: JSON.stringify({ keystoreService: { keystorePassword: "decrypted-keystore" } }), secret: true },
         };
         const override = { [secretVar]: "from-the-environment" };
