@@ -31,7 +31,7 @@ export const replacementFields: Record<string, ReplacementField[]> = {
         ),
     ],
     "gcp:container/nodePool:NodePool": [
-        ...["name", "cluster", "location", "project", "initialNodeCount", "nodeConfig.serviceAccount", "nodeConfig.oauthScopes", "nodeConfig.metadata", "maxPodsPerNode"].map(
+        ...["name", "cluster", "location", "project", "initialNodeCount", "nodeConfig.serviceAccount", "nodeConfig.oauthScopes", "nodeConfig.metadata", "nodeConfig.advancedMachineFeatures", "maxPodsPerNode"].map(
             (path) => ({ path, effect: "replaces" as const, source: gkeNodePoolDoc }),
         ),
     ],

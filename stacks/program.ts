@@ -69,7 +69,7 @@ export function buildEnvironment(config: EnvironmentConfig): EnvironmentStackOut
     const keyVault = aks && config.azure?.keyVault
         ? deployKeyVault(config, aks, namespaceReady(namespaces, "aks", keyVaultNamespace(config) ?? ""), (name) => namespaceReady(namespaces, "aks", name))
         : undefined;
-    deployWorkloads(config, clusters, pki, namespaces);
+    deployWorkloads(config, clusters, pki, namespaces, mesh.istio);
     if (gke) deployGkeApplicationSecrets(config, gke, namespaces);
 
     const namespaceNames = Object.fromEntries(Object.entries(namespaces).map(([cluster, byName]) => [cluster, Object.keys(byName ?? {})]));

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Istio } from "../components/istio";
 import { KeystoreService } from "../components/keystoreService";
 import type { ClusterTarget } from "./clusters";
 import type { ClusterName, EnvironmentConfig } from "./config";
@@ -21,6 +22,7 @@ export function deployWorkloads(
     clusters: Partial<Record<ClusterName, ClusterTarget>>,
     pki: PkiDeployment,
     namespaces: NamespaceResources,
+    istio: Partial<Record<ClusterName, Istio>> = {},
 ): WorkloadsDeployment {
     const deployed: WorkloadsDeployment = {};
     const keystore = config.workloads.keystoreService;
@@ -28,6 +30,7 @@ export function deployWorkloads(
     if (keystore && clusters[keystore.cluster]) {
         const cluster = clusters[keystore.cluster]!;
         const clusterPki = pki.clusters[keystore.cluster]!;
+        const clusterIstio = istio[keystore.cluster];
         deployed.keystoreService = new KeystoreService(
             `${cluster.key}-${keystore.name}`,
             {
@@ -38,13 +41,20 @@ export function deployWorkloads(
                 // Made a secret here, whether or not the stack file set it with --secret.
                 keystorePassword: pulumi.secret(keystore.keystorePassword),
                 issuerName: clusterPki.internalIssuer.name,
-                // Reloader is what restarts it on renewal: it must be running first.
                 replicas: config.environment === "prod" ? 2 : 1,
             },
             {
                 provider: cluster.provider,
-                // Reloader installed outside the stack (platform.installedOutside) is not ours to wait for.
-                dependsOn: [...cluster.ready, ...clusterPki.ready, ...(clusterPki.reloader ? [clusterPki.reloader] : []), ...namespaceReady(namespaces, keystore.cluster, keystore.namespace)],
+                // Reloader is what restarts it on renewal: it must be running first. One installed outside
+                // the stack (platform.installedOutside) is not ours to wait for. In an injected namespace
+                // its first pods must find istiod's injection webhook, or they run without a sidecar.
+                dependsOn: [
+                    ...cluster.ready,
+                    ...clusterPki.ready,
+                    ...(clusterPki.reloader ? [clusterPki.reloader] : []),
+                    ...(clusterIstio ? [clusterIstio] : []),
+                    ...namespaceReady(namespaces, keystore.cluster, keystore.namespace),
+                ],
             },
         );
     }

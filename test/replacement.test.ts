@@ -33,6 +33,8 @@ const knobs: Knob[] = [
     { path: ["gcp", "cluster", "authorizedNetworks", 0, "cidrBlock"], set: "10.10.14.0/28", expect: "in place" },
     { path: ["gcp", "cluster", "releaseChannel"], set: "REGULAR", expect: "in place" },
     { path: ["gcp", "cluster", "maintenanceStartTime"], set: "05:00", expect: "in place" },
+    // Seed 000's pool: its taint and label follow `dedicatedTo`, updated in place by the node pool update.
+    { path: ["gcp", "nodePools", 2, "dedicatedTo"], set: "vms", expect: "in place" },
     { path: ["gcp", "nodePools", 1, "name"], set: "workers", expect: "replaces", why: "the pool name is its identity: a renamed pool is a new pool" },
     { path: ["gcp", "network", "masterCidr"], set: "172.16.0.16/28", expect: "replaces", why: "GKE fixes the control plane's range at creation" },
     // AKS: counts, tiers, channels, add-ons change in place.
@@ -49,6 +51,8 @@ const knobs: Knob[] = [
     // PKI, mesh and policy knobs that reach cloud resources (a DNS grant, NSG and firewall rules, the Binary Authorization policy).
     { path: ["pki", "acme", "gcpDnsZone"], set: "prod-example-org", expect: "in place" },
     { path: ["mesh", "links", 0, "linkPort"], set: 13307, expect: "in place" },
+    // Application secrets (#14): a new value is a new Secret Manager version and Key Vault secret, not a new identity or vault.
+    { path: ["namespaces", 0, "secrets", "values", "api-token"], set: "another-placeholder", expect: "in place" },
     { path: ["policy"], set: { allowedRegistries: ["gcr.io/", "docker.io/istio/", "quay.io/jetstack/", "docker.io/library/", "ghcr.io/stakater/", "mcr.microsoft.com/", "registry.k8s.io/"] }, expect: "in place" },
 ];
 
@@ -62,7 +66,12 @@ const untestedKnobs: Array<{ pattern: RegExp; why: string }> = [
     { pattern: /^gcp\.(project|region)$/, why: "where the GKE side lives" },
     { pattern: /^gcp\.zones\.[01]$/, why: "the same field as gcp.zones.2" },
     { pattern: /^gcp\.network\./, why: "the VPC's address plan, fixed at creation (masterCidr is shown replacing)" },
-    { pattern: /^gcp\.nodePools\.0\.name$/, why: "the same as gcp.nodePools.1.name" },
+    { pattern: /^gcp\.nodePools\.[02]\.name$/, why: "the same as gcp.nodePools.1.name" },
+    { pattern: /^gcp\.nodePools\.2\.(machineType|minNodes|maxNodes)$/, why: "the same fields as pool 0's and 1's" },
+    {
+        pattern: /^gcp\.nodePools\.2\.nestedVirtualization$/,
+        why: "no valid edit: the VM's pool must have it and no other series here allows it; GKE fixes it at node creation (nodeConfig.advancedMachineFeatures is listed as replacing, proven in the replacementChanges test)",
+    },
     { pattern: /^gcp\.nodePools\.0\.(machineType|system)$/, why: "machineType: the same field as pool 1's; system: taints, updated in place by the same node pool update" },
     { pattern: /^gcp\.nodePools\.1\.(minNodes|maxNodes)$/, why: "the same fields as pool 0's" },
     { pattern: /^gcp\.cluster\.authorizedNetworks\.0\.displayName$/, why: "the same list as its cidrBlock" },
@@ -73,7 +82,11 @@ const untestedKnobs: Array<{ pattern: RegExp; why: string }> = [
     { pattern: /^azure\.cluster\.adminGroupObjectIds\.\d$/, why: "aadProfile, updated in place like the tier" },
     { pattern: /^azure\.availabilityZones\.\d$/, why: "the zone list is changed as a whole" },
     { pattern: /^pki\.acme\.(email|azureDnsZone|azureDnsResourceGroup)$/, why: "the ACME account and the AKS DNS role's scope: a ClusterIssuer and a role assignment, neither listed" },
-    { pattern: /^namespaces\./, why: "namespaces are Kubernetes objects; their names are referenced by links and the vault reader" },
+    {
+        pattern: /^namespaces\./,
+        why: "namespaces are Kubernetes objects; their names are referenced by links and the vault reader; an application's secrets' ServiceAccount and names make its identity and secrets (a secret's value is tested)",
+    },
+    { pattern: /^workloads\./, why: "the seed workloads are Kubernetes objects (a Deployment, Certificates, a VM), none listed; the VM's pool is the pool's own knob" },
     { pattern: /^mesh\.links\.0\./, why: "the link's ends and names: another link, not another setting (linkPort is tested)" },
     { pattern: /^mesh\.(dns|example)\./, why: "DNS records and the example's Kubernetes objects, none listed" },
     { pattern: /^deploy\./, why: "where the deployment runs from: checked against the clusters' endpoints; reaches no listed type" },
@@ -119,6 +132,14 @@ describe("replacementChanges", () => {
     it("flags a changed replace-forcing field (finding 7: initialNodeCount) unless ignoreChanges covers it", () => {
         assert.deepEqual(replacementChanges([pool(1)], [pool(2)]).map((c) => `${c.path} ${c.effect}`), ["initialNodeCount replaces"]);
         assert.deepEqual(replacementChanges([pool(1, ["initialNodeCount"])], [pool(2, ["initialNodeCount"])]), []);
+    });
+
+    it("flags turning a pool's nested virtualization off (GKE sets advanced machine features at node creation)", () => {
+        const nested = (enableNestedVirtualization: boolean): RecordedResource => {
+            const resource = pool(1);
+            return { ...resource, inputs: { ...resource.inputs, nodeConfig: { advancedMachineFeatures: { enableNestedVirtualization, threadsPerCore: 2 } } } };
+        };
+        assert.deepEqual(replacementChanges([nested(true)], [nested(false)]).map((c) => `${c.path} ${c.effect}`), ["nodeConfig.advancedMachineFeatures replaces"]);
     });
 
     it("flags a listed resource that disappears (a rename is a new resource), not one that is only added", () => {
