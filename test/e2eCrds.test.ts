@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
+import { kubeVirtNamespace, kubeVirtOperatorManifestUrl, kubeVirtVersion } from "../components/kubeVirt";
 import { allCrds, pluralOf, type GeneratedCrd, type JsonSchema } from "../e2e/kubernetes/crds";
+import { namespacesOfUnrenderedInstalls } from "../e2e/kubernetes/unrenderedInstalls";
 
 /** Paths of schema nodes that break the structural-schema rules the API server enforces on a CRD. */
 function structuralProblems(schema: JsonSchema, at = ""): string[] {
@@ -69,6 +71,29 @@ describe("e2e CRDs generated from the published kubernetes-models declarations",
     it("gives a kind with status the status subresource, as the upstream CRDs do", () => {
         const certificate = crds.find((c) => c.kind === "Certificate")!.crd.spec.versions as Array<{ subresources?: unknown }>;
         assert.deepEqual(certificate[0].subresources, { status: {} });
+    });
+
+    it("installs KubeVirt's kinds namespaced with spec and status unchecked, and says so in their source", () => {
+        for (const kind of ["KubeVirt", "VirtualMachine"]) {
+            const crd = crds.find((c) => c.group === "kubevirt.io" && c.kind === kind);
+            assert.ok(crd, kind);
+            assert.equal(crd.crd.spec.scope, "Namespaced");
+            assert.equal(crd.crd.metadata.name, `${pluralOf(kind)}.kubevirt.io`);
+            const schema = schemaOf(crds, kind, "v1");
+            assert.equal(at(schema, ["spec"])["x-kubernetes-preserve-unknown-fields"], true);
+            assert.equal(at(schema, ["metadata"]).type, "object");
+            assert.match(crd.source, /no published schema/);
+        }
+        // The report names exactly these as unchecked; every other CRD comes from a package or the driver's types.
+        assert.deepEqual(crds.filter((c) => /unchecked/.test(c.source)).map((c) => `${c.group}/${c.kind}`), ["kubevirt.io/KubeVirt", "kubevirt.io/VirtualMachine"]);
+    });
+
+    it("creates for the dry run only the namespaces a known unrendered install creates", () => {
+        const files = [
+            { cluster: "gke", file: kubeVirtOperatorManifestUrl(kubeVirtVersion) },
+            { cluster: "gke", file: "https://example.com/some-operator.yaml" },
+        ];
+        assert.deepEqual(namespacesOfUnrenderedInstalls(files).map((n) => `${n.cluster}/${n.namespace}`), [`gke/${kubeVirtNamespace}`]);
     });
 
     it("names resources as the upstream CRDs do", () => {

@@ -18,6 +18,11 @@ import ts from "typescript";
  *
  * SecretProviderClass: no package publishes its schema; `secretProviderClassCrd` writes it by hand
  * from the driver's Go API types (sigs.k8s.io/secrets-store-csi-driver/apis/v1).
+ *
+ * KubeVirt and VirtualMachine (kubevirt.io/v1, seed 000): no published package carries their schema
+ * (`@kubevirt-ui-ext/kubevirt-api` 1.7.0 holds TypeScript types and API clients, no schema), so
+ * `kubeVirtCrds` installs them with `spec` and `status` unchecked (x-kubernetes-preserve-unknown-fields).
+ * The dry run still checks what the API server owns: group, version, kind, scope, name, namespace.
  */
 
 export type JsonSchema = Record<string, unknown>;
@@ -263,7 +268,27 @@ export function secretProviderClassCrd(): GeneratedCrd {
     };
 }
 
+/**
+ * KubeVirt's two kinds trustmesh writes, as the release's operator manifest names and scopes them
+ * (kubevirts.kubevirt.io and virtualmachines.kubevirt.io, both namespaced, with a status subresource),
+ * but with no schema below `spec` and `status`: none is published as a package, and the operator
+ * manifest that carries the real CRDs is applied at deploy time, not fetched here.
+ */
+export function kubeVirtCrds(): GeneratedCrd[] {
+    const unchecked = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+    const schema: JsonSchema = {
+        type: "object",
+        properties: { apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" }, spec: unchecked, status: unchecked },
+    };
+    return ["KubeVirt", "VirtualMachine"].map((kind) => ({
+        group: "kubevirt.io",
+        kind,
+        source: "no published schema: spec and status unchecked (x-kubernetes-preserve-unknown-fields); name and scope as in KubeVirt's operator manifest",
+        crd: crdObject("kubevirt.io", kind, false, [{ name: "v1", schema, hasStatus: true, storage: true }]),
+    }));
+}
+
 /** Every CRD a local cluster gets. */
 export function allCrds(): GeneratedCrd[] {
-    return [...generateCrds(), secretProviderClassCrd()];
+    return [...generateCrds(), secretProviderClassCrd(), ...kubeVirtCrds()];
 }

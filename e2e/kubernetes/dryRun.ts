@@ -1,6 +1,7 @@
 import type { LocalCluster } from "./localCluster";
 import { statusMessage, type KubeClient, type KubeObject } from "./kubeClient";
 import type { StackPlan } from "./plannedManifests";
+import { namespacesOfUnrenderedInstalls, type InstallNamespace } from "./unrenderedInstalls";
 
 /** What the API servers said about one stack's manifests. */
 export interface DryRunResult {
@@ -10,6 +11,8 @@ export interface DryRunResult {
     rejected: Array<{ path: string; message: string }>;
     /** Manifests the offline schema validation flagged too (agreements on a rejection). */
     offlineSchemaErrors: number;
+    /** Namespaces not in the plan that the dry run created because an install applied at deploy time creates them. */
+    installNamespaces: InstallNamespace[];
 }
 
 /** Label on namespaces the dry run had to create for real, so they can be found and removed. */
@@ -20,10 +23,17 @@ export const dryRunNamespaceLabel = "trustmesh.io/e2e-dry-run";
  * dry-run mode (all admission and validation, nothing stored). A namespaced object can only be
  * validated in an existing namespace, so the plan's namespaces are first checked the same way and
  * then created for real (labelled `dryRunNamespaceLabel`); `removeDryRunNamespaces` deletes them.
+ * So are the namespaces of installs the plan applies at deploy time without rendering them
+ * (`namespacesOfUnrenderedInstalls`), such as KubeVirt's operator manifest: they are reported.
  */
 export async function dryRunStack(plan: StackPlan, clusters: Record<string, LocalCluster>): Promise<DryRunResult> {
     const rejected: DryRunResult["rejected"] = [];
     let accepted = 0;
+    const installNamespaces = namespacesOfUnrenderedInstalls(plan.unrenderedFiles);
+    for (const { cluster, namespace } of installNamespaces) {
+        const client = clusters[cluster]?.client;
+        if (client) await createForValidation(client, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+    }
     const isNamespace = (o: KubeObject) => o.apiVersion === "v1" && o.kind === "Namespace";
     const ordered = [...plan.manifests.filter((m) => isNamespace(m.object)), ...plan.manifests.filter((m) => !isNamespace(m.object))];
     for (const manifest of ordered) {
@@ -40,7 +50,7 @@ export async function dryRunStack(plan: StackPlan, clusters: Record<string, Loca
             rejected.push({ path: manifest.path, message: statusMessage(answer) });
         }
     }
-    return { stack: plan.stack, manifests: plan.manifests.length, accepted, rejected, offlineSchemaErrors: plan.offlineSchemaErrors.length };
+    return { stack: plan.stack, manifests: plan.manifests.length, accepted, rejected, offlineSchemaErrors: plan.offlineSchemaErrors.length, installNamespaces };
 }
 
 async function createForValidation(client: KubeClient, namespace: KubeObject): Promise<void> {
