@@ -5,6 +5,12 @@ export default tseslint.config(
     { ignores: ["node_modules/**", "plan-out/**", "out/**", "bench-out/**", "dist/**", "packaging/consumer/bin/**"] },
     ...tseslint.configs.recommended,
     {
+        // The plugin folder other languages add runs with plain node (no transpiler): CommonJS.
+        files: ["packaging/plugin/**/*.js"],
+        languageOptions: { sourceType: "commonjs" },
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
         files: ["**/*.ts"],
         plugins: { "@pulumi": pulumi },
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -21,7 +21,7 @@ export interface E2eWorkspace {
 }
 
 /** What the project needs to run: its manifest, sources and TypeScript settings; node_modules is linked. */
-const projectFiles = ["Pulumi.yaml", "PulumiPlugin.yaml", "package.json", "tsconfig.json", "components", "stacks"];
+const projectFiles = ["Pulumi.yaml", "package.json", "tsconfig.json", "components", "stacks"];
 
 export function createWorkspace(): E2eWorkspace {
     const root = mkdtempSync(path.join(tmpdir(), "trustmesh-e2e-"));

@@ -3,19 +3,25 @@ import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/
 import { Analyzer, type ComponentDefinition } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema, type PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
 import { strict as assert } from "node:assert";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import ts from "typescript";
 import { parse } from "yaml";
 import * as componentsModule from "../components";
 
-// What `pulumi package add` does with this folder: the Node plugin host requires package.json's
-// "main", takes every ComponentResource class it exports, and serves the schema the analyzer in
+// What `pulumi package add packaging/plugin` does: the Node plugin host runs the plugin folder's entry
+// point, which takes every ComponentResource class the package's "main" exports and serves the schema the analyzer in
 // @pulumi/pulumi/provider/experimental generates from their TypeScript declarations. This test does
 // the same in-process, so a component that breaks the analyzer's rules fails here, not in a user's
 // `pulumi package add`.
 
 const root = path.resolve(__dirname, "..");
+/** The folder other languages add (`pulumi package add`): PulumiPlugin.yaml and the plugin entry point. */
+const pluginFolder = path.join(root, "packaging", "plugin");
+const pluginRequire = createRequire(path.join(pluginFolder, "index.js"));
+const pluginEntry = pluginRequire("./index.js") as { TrustmeshProvider: new (options: { name: string; dirname: string; components: unknown[] }) => { getSchema(): Promise<string> } };
+const providerReferences = pluginRequire("./providerReferences.js") as { providerReference(ref: string): string | undefined; withProviderReferences<T>(schema: T): T };
 const packageJson = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { name: string; main: string; version?: string; description?: string };
 /** The provider name the plugin host derives from package.json's name (cmd/run-plugin/run.js). */
 const providerName = packageJson.name.replace(/^@[^/]+\//, "").replace(/[^-a-zA-Z0-9_]/g, "-");
@@ -140,8 +146,12 @@ describe("component package schema", function () {
     });
 
     it("is a nodejs plugin whose provider is trustmesh, served from components/index.ts compiled (no ts-node)", () => {
-        const plugin = parse(readFileSync(path.join(root, "PulumiPlugin.yaml"), "utf8")) as { runtime: string | { name: string } };
+        const plugin = parse(readFileSync(path.join(pluginFolder, "PulumiPlugin.yaml"), "utf8")) as { runtime: string | { name: string; options?: { typescript?: boolean } } };
         assert.equal(typeof plugin.runtime === "string" ? plugin.runtime : plugin.runtime.name, "nodejs");
+        assert.equal(typeof plugin.runtime === "string" ? undefined : plugin.runtime.options?.typescript, false);
+        const pluginPackage = JSON.parse(readFileSync(path.join(pluginFolder, "package.json"), "utf8")) as { name: string; main: string };
+        assert.equal(pluginPackage.name, "trustmesh");
+        assert.ok(existsSync(path.join(pluginFolder, pluginPackage.main)), "the plugin folder's main exists");
         assert.equal(providerName, "trustmesh");
         // The host requires "main"; the build compiles components/index.ts to it.
         assert.equal(packageJson.main, "./dist/components/index.js");
@@ -203,5 +213,28 @@ describe("component package schema", function () {
         for (const c of serving) {
             assert.deepEqual(schema.resources[`${providerName}:index:${c.name}`]!.inputProperties, definitions[c.name]!.inputs, `${c.name} inputs`);
         }
+    });
+
+    it("the plugin (packaging/plugin) serves provider-typed arguments and outputs as #/provider references (the form schema binders accept)", async () => {
+        const serving = components.filter((c) => definitions[c.name]);
+        const kubernetesVersion = JSON.parse(readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")).version as string;
+        const providerRef = `/kubernetes/v${kubernetesVersion}/schema.json#/provider`;
+        const schema = JSON.parse(await new pluginEntry.TrustmeshProvider({ name: providerName, dirname: root, components: serving }).getSchema()) as PackageSpec;
+        const meshLink = schema.resources[`${providerName}:index:MeshLink`]!.inputProperties as Record<string, { $ref?: string }>;
+        assert.equal(meshLink.serverProvider?.$ref, providerRef);
+        assert.equal(meshLink.clientProvider?.$ref, providerRef);
+        assert.equal((schema.resources[`${providerName}:index:AksCluster`]!.properties as Record<string, { $ref?: string }>).provider?.$ref, providerRef);
+        const refs = JSON.stringify(schema).match(/"\$ref":"[^"]+"/g) ?? [];
+        assert.ok(refs.some((r) => r.includes("#/resources/kubernetes:core%2Fv1:Namespace")), "resource references stay as they are");
+        assert.deepEqual(refs.filter((r) => /#\/resources\/[^:"]+"$/.test(r)), [], "no reference names a bare package as a resource");
+    });
+
+    it("repairs exactly the analyzer's provider references", () => {
+        assert.equal(providerReferences.providerReference("/kubernetes/v4.34.2/schema.json#/resources/kubernetes"), "/kubernetes/v4.34.2/schema.json#/provider");
+        assert.equal(providerReferences.providerReference("/kubernetes/v4.34.2/schema.json#/resources/kubernetes:core%2Fv1:Namespace"), undefined);
+        assert.equal(providerReferences.providerReference("/gcp/v9.37.0/schema.json#/resources/kubernetes"), undefined);
+        assert.equal(providerReferences.providerReference("pulumi.json#/Any"), undefined);
+        const nested = { a: [{ $ref: "/tls/v5.6.1/schema.json#/resources/tls" }], b: { $ref: "#/types/trustmesh:index:X" }, $refs: "/tls/v5.6.1/schema.json#/resources/tls" };
+        assert.deepEqual(providerReferences.withProviderReferences(nested), { a: [{ $ref: "/tls/v5.6.1/schema.json#/provider" }], b: { $ref: "#/types/trustmesh:index:X" }, $refs: nested.$refs });
     });
 });
