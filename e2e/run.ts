@@ -1,10 +1,11 @@
-// npm run e2e [-- --report <file>] [--keep]: runs trustmesh under the real Pulumi engine built by
+// npm run e2e [-- --report <file>] [--keep] [--only <checks>]: runs trustmesh under the real Pulumi engine built by
 // `npm run e2e:setup`. Each check fills its own key of the report; the run fails when any check does.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { binDir, repoRoot, stampsDir } from "./cache";
 import { automationE2e, type AutomationReport } from "./checks/automation";
 import { pkiUp, type UpReport } from "./checks/pkiUp";
+import { pythonSdkCheck } from "./checks/pythonSdk";
 import { insecureParity, previewStack, type PolicyParity, type StackReport } from "./checks/preview";
 import { istioctlPart } from "./istioctlAnalyze";
 import { runCommand } from "./proc";
@@ -34,7 +35,7 @@ function readStamps(): Stamp[] {
         .map((f) => JSON.parse(readFileSync(path.join(stampsDir, f), "utf8")) as Stamp);
 }
 
-const allChecks = ["preview", "parity", "up", "automation", "istioctl"] as const;
+const allChecks = ["preview", "parity", "up", "automation", "istioctl", "python"] as const;
 type Check = (typeof allChecks)[number];
 
 function parseArgs(argv: string[]): { report?: string; keep: boolean; only: Set<Check> } {
@@ -113,6 +114,12 @@ async function main(): Promise<number> {
             const { report: part, failures } = await istioctlPart(path.join(binDir, "istioctl"), stacks, log);
             report.istioctl = part;
             report.failures.push(...failures);
+        }
+        if (options.only.has("python")) {
+            // The Python SDK generated from the component package and a Python program previewed with it.
+            const python = await pythonSdkCheck(log, options.keep);
+            report.package = { python };
+            report.failures.push(...python.failures.map((f) => `python: ${f}`));
         }
     } catch (error) {
         report.failures.push(`e2e run stopped: ${error instanceof Error ? error.message : String(error)}`);

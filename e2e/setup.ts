@@ -75,7 +75,7 @@ function writeStamp(stamp: Stamp, fileName = stamp.name): void {
 function buildGo(go: string, goVersion: string, build: GoBuild): { stamp: Stamp; cached: boolean } {
     const inputs = moduleInputs(build, goVersion);
     const previous = readStamp(build.name);
-    if (previous && previous.inputs === inputs && existsSync(build.output)) return { stamp: previous, cached: true };
+    if (previous && previous.inputs === inputs && [build.output, ...(build.extraOutputs ?? [])].every((f) => existsSync(f))) return { stamp: previous, cached: true };
     const cwd = path.join(repoRoot, build.module);
     process.stdout.write(`  building ${build.name} ${build.version} (go build ${build.pkg}) ...\n`);
     const started = Date.now();
@@ -98,12 +98,13 @@ function buildGo(go: string, goVersion: string, build: GoBuild): { stamp: Stamp;
     const stamp: Stamp = {
         name: build.name,
         version: build.version,
-        real: true,
-        kind: build.plugin ? `${build.plugin.kind} plugin` : "tool",
+        real: !build.standInReason,
+        kind: build.plugin ? `${build.plugin.kind} plugin${build.standInReason ? " (stand-in)" : ""}` : "tool",
         path: build.output,
         sizeBytes: statSync(build.output).size,
         buildMs: Date.now() - started,
         inputs,
+        ...(build.standInReason ? { note: build.standInReason } : {}),
     };
     writeStamp(stamp);
     return { stamp, cached: false };
@@ -177,7 +178,7 @@ function formatSize(bytes: number): string {
 function onlyChecks(argv: string[]): Set<string> | undefined {
     const at = argv.indexOf("--only");
     if (at < 0) return undefined;
-    if (!argv[at + 1]) throw new SetupError("--only takes a comma-separated list of checks: preview, parity, up, automation, istioctl");
+    if (!argv[at + 1]) throw new SetupError("--only takes a comma-separated list of checks: preview, parity, up, automation, istioctl, python");
     return new Set(argv[at + 1]!.split(","));
 }
 
@@ -196,7 +197,7 @@ export async function setup(only = onlyChecks(process.argv.slice(2))): Promise<{
         }
         const { stamp, cached } = buildGo(go, goVersion, build);
         stamps.push(stamp);
-        console.log(`  ${stamp.name.padEnd(22)} ${stamp.version.padEnd(38)} real       ${formatSize(stamp.sizeBytes).padStart(10)}  built in ${(stamp.buildMs / 1000).toFixed(1)} s${cached ? " (cached, checked)" : ""}`);
+        console.log(`  ${stamp.name.padEnd(22)} ${stamp.version.padEnd(38)} ${stamp.real ? "real    " : "STAND-IN"}   ${formatSize(stamp.sizeBytes).padStart(10)}  built in ${(stamp.buildMs / 1000).toFixed(1)} s${cached ? " (cached, checked)" : ""}`);
     }
     for (const standIn of standIns()) {
         const { stamp } = installStandIn(standIn);

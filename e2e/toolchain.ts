@@ -1,6 +1,6 @@
 // What `npm run e2e:setup` builds from the Go module proxy and what it installs as a stand-in. Each part of
 // the end-to-end run adds its own entries here (kube-apiserver and etcd belong to the Kubernetes layer).
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { binDir, pluginDir, repoRoot } from "./cache";
 
@@ -21,6 +21,10 @@ export interface GoBuild {
     checks?: string[];
     /** Installed as a Pulumi plugin named so, or undefined for a plain tool. */
     plugin?: { kind: "resource" | "language"; name: string };
+    /** Set when the binary is a stand-in of our own for a real part: why the real one is not used. */
+    standInReason?: string;
+    /** Files `prepare` writes next to the output; a missing one means rebuild. */
+    extraOutputs?: string[];
 }
 
 /** A plugin the project serves itself where the real one cannot be built here: a launcher script. */
@@ -80,7 +84,36 @@ export function goBuilds(): GoBuild[] {
             ldflags: [`-X istio.io/istio/pkg/version.buildVersion=${istioctlVersion}`],
             checks: ["istioctl"],
         },
+        pythonLanguageHost(),
     ];
+}
+
+/** The Python SDK's exec script the Python language host starts programs with (sdk/v3/python/cmd/). */
+export const pythonExecScript = path.join(binDir, "pulumi-language-python-exec");
+
+/**
+ * STAND-IN Python language host (e2e/toolchain/python-host/main.go), for the `python` check only: the real
+ * host's module is refused by the proxy, and the last sdk/v3 that carried it (v3.79.0, built here in 274 s)
+ * has no GeneratePackage ("method GeneratePackage not implemented" from `pulumi package gen-sdk`).
+ */
+function pythonLanguageHost(): GoBuild {
+    return {
+        name: "python-language-host",
+        module: "e2e/toolchain/python-host",
+        pkg: ".",
+        version: pulumiVersion,
+        // Next to bin/pulumi, where the CLI looks for its bundled language hosts.
+        output: path.join(binDir, "pulumi-language-python"),
+        ldflags: [`-X main.version=${pulumiVersion}`],
+        plugin: { kind: "language", name: "python" },
+        checks: ["python"],
+        standInReason: `${notServed} (sdk/python/cmd/pulumi-language-python/v3); sdk/v3 <= v3.79.0 carried it but without GeneratePackage, which gen-sdk needs`,
+        extraOutputs: [pythonExecScript],
+        prepare: (goModuleDir) => {
+            copyFileSync(path.join(goModuleDir(`github.com/pulumi/pulumi/sdk/v3@v${pulumiVersion}`), "python", "cmd", "pulumi-language-python-exec"), pythonExecScript);
+            chmodSync(pythonExecScript, 0o644); // the module cache's copy is read-only
+        },
+    };
 }
 
 /** istio.io/istio v0.0.0-20260827124520-eed52ebb66ad: master in the 1.31 cycle. */

@@ -10,6 +10,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime";
 import "../../offline/fakes";
 import { fakeCallResult, newFakeResource } from "../../offline/fakeOutputs";
 import { isPlainObject, isSecretWrapper, unwrapSecrets } from "../../offline/values";
+import { standInSchema } from "./standInSchema";
 
 const [pluginName, pluginVersion, ...engineArgs] = process.argv.slice(2);
 if (!pluginName || !pluginVersion) {
@@ -57,6 +58,9 @@ const provider: pulumi.provider.Provider = {
     },
     async delete() {
         // Nothing to remove outside the engine's state.
+    },
+    async getSchema() {
+        return standInSchema(pluginName, pluginVersion);
     },
     async invoke(token, inputs) {
         return { outputs: fakeCallResult({ token, inputs: unwrapSecrets(inputs) } as Parameters<typeof fakeCallResult>[0]) };
