@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fakeCallResult, newFakeResource } from "../offline/fakeOutputs";
 import "../offline/fakes/index";
 import type { FloorFigures, FloorResource } from "./types";
-import { withOfflineRuntimeSettings } from "../offline/engine";
+import { activeRuntimeSettings, withOfflineRuntimeSettings } from "../offline/engine";
 import { cpuMsSince, runChild } from "./child";
 
 /** The npm module a type token's SDK class lives in, e.g. `azure-native:network:VirtualNetwork` -> `@pulumi/azure-native/network`. */
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     // Under the offline engine's own runtime settings, so the ratio measures trustmesh's work only.
-    const stackTraceLimit = await withOfflineRuntimeSettings(async () => {
+    const runtime = await withOfflineRuntimeSettings(async () => {
         // Inside the measured window: the plan loads the same provider modules inside its own (the
         // SDKs load their submodules on first use, while the program runs).
         for (const module of new Set(list.map((r) => sdkModule(r.type)).filter((m): m is string => !!m))) {
@@ -75,14 +75,14 @@ async function main(): Promise<void> {
             return {};
         });
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-        return Error.stackTraceLimit;
+        return activeRuntimeSettings();
     });
     const figures: FloorFigures = {
         resources: list.length,
         wallMs: performance.now() - started,
         cpuMs: cpuMsSince(cpuStart),
         rssMb: process.resourceUsage().maxRSS / 1024,
-        runtime: { execArgv: process.execArgv, stackTraceLimit, nodeVersion: process.version },
+        runtime: { execArgv: process.execArgv, ...runtime, nodeVersion: process.version },
     };
     writeFileSync(resultFile!, JSON.stringify(figures));
 }

@@ -70,6 +70,7 @@ export function runtimeDifferences(plan: ChildRuntime, floor: ChildRuntime): str
     const problems: string[] = [];
     if (JSON.stringify(plan.execArgv) !== JSON.stringify(floor.execArgv)) problems.push(`Node flags differ: plan ${JSON.stringify(plan.execArgv)}, floor ${JSON.stringify(floor.execArgv)}`);
     if (plan.stackTraceLimit !== floor.stackTraceLimit) problems.push(`stack trace limit differs: plan ${plan.stackTraceLimit}, floor ${floor.stackTraceLimit}`);
+    if (plan.sourceMaps !== floor.sourceMaps) problems.push(`source maps differ: plan ${plan.sourceMaps ? "on" : "off"}, floor ${floor.sourceMaps ? "on" : "off"}`);
     if (plan.nodeVersion !== floor.nodeVersion) problems.push(`Node differs: plan ${plan.nodeVersion}, floor ${floor.nodeVersion}`);
     return problems;
 }

@@ -1,7 +1,6 @@
 // One bench run in its own process: plans the prod stack scaled to N links and writes its figures
 // and the registered resources (for the floor) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
 import { writeFileSync } from "node:fs";
-import { offlineRuntimeSettings } from "../offline/engine";
 import { planStackFile } from "../offline/plan";
 import { scaledStackFile } from "./scaledStack";
 import type { FloorResource, TrustmeshFigures } from "./types";
@@ -20,8 +19,8 @@ async function main(): Promise<void> {
         resources: resources.length,
         wallMs: result.durationMs,
         cpuMs,
-        // The engine applies these for the whole run (offline/engine.ts withOfflineRuntimeSettings).
-        runtime: { execArgv: process.execArgv, stackTraceLimit: offlineRuntimeSettings.stackTraceLimit, nodeVersion: process.version },
+        // Read by the engine while the program ran (offline/engine.ts withOfflineRuntimeSettings).
+        runtime: { execArgv: process.execArgv, ...result.run.runtime, nodeVersion: process.version },
         timings: result.timings,
         cpuTimings: result.cpuTimings,
         rssMb: process.resourceUsage().maxRSS / 1024,

@@ -15,6 +15,8 @@ export interface ChildRuntime {
     execArgv: string[];
     /** `Error.stackTraceLimit` while the measured work ran. */
     stackTraceLimit: number;
+    /** Whether stack traces were mapped through source maps while the measured work ran. */
+    sourceMaps: boolean;
     nodeVersion: string;
 }
 

@@ -69,27 +69,29 @@ export function runPolicies(subjects: PolicySubject[], options: PolicyRunOptions
         resource.dependencies = (subject.dependencies ?? []).map((urn) => byUrn.get(urn)).filter((r): r is PolicyResource => !!r);
     }
 
+    // Built once and shared by every policy (policies only read them): a plan judges each of thousands of
+    // resources with every policy, and a fresh object and closures per pair cost more than the policies.
+    const resourceArgs = policyResources.map(({ subject, resource }) => validationArgs(subject, resource, config));
+    const stackResources = policyResources.map((p) => p.resource);
     for (const policy of policies) {
         const level = effectiveLevel(policy, options.packConfig);
         if (level === "disabled") continue;
-        const record = (urn: string) => (message: string, reportedUrn?: string) =>
-            violations.push({ policy: policy.name, domain: policy.domain, severity: policy.severity, enforcementLevel: level, urn: reportedUrn ?? urn, message });
+        // One reporter per policy; `judged` is the resource being validated (a finding may name another URN).
+        let judged = "";
+        const report = ((message: string, reportedUrn?: string) => {
+            violations.push({ policy: policy.name, domain: policy.domain, severity: policy.severity, enforcementLevel: level, urn: reportedUrn ?? judged, message });
+        }) as ReportViolation;
         if (isStackPolicy(policy)) {
-            const args: StackValidationArgs = {
-                resources: policyResources.map((p) => p.resource),
-                stackTags: new Map(),
-                getConfig: <T extends object>() => config as T,
-                notApplicable: notApplicable,
-            };
-            invoke(() => policy.validateStack(args, record("") as ReportViolation), policy.name);
+            const args: StackValidationArgs = { resources: stackResources, stackTags: new Map(), getConfig: <T extends object>() => config as T, notApplicable: notApplicable };
+            invoke(policy.name, policy.validateStack, args, report);
             continue;
         }
         const validate = policy.validateResource;
         if (!validate) continue;
-        for (const { subject, resource } of policyResources) {
-            const args = validationArgs(subject, resource, config);
-            const validators = Array.isArray(validate) ? validate : [validate];
-            for (const v of validators) invoke(() => v(args, record(subject.urn) as ReportViolation), policy.name);
+        const validators = Array.isArray(validate) ? validate : [validate];
+        for (let i = 0; i < resourceArgs.length; i++) {
+            judged = policyResources[i]!.subject.urn;
+            for (const v of validators) invoke(policy.name, v, resourceArgs[i]!, report);
         }
     }
     return violations;
@@ -156,9 +158,10 @@ function notApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
-function invoke(fn: () => unknown, policyName: string): void {
+/** Calls one policy's validation; not-applicable is no finding, anything else thrown names the policy. */
+function invoke<A>(policyName: string, validate: (args: A, report: ReportViolation) => unknown, args: A, report: ReportViolation): void {
     try {
-        const result = fn();
+        const result = validate(args, report);
         if (result instanceof Promise) {
             throw new Error(`policy ${policyName} is asynchronous; the offline runner needs synchronous policies`);
         }

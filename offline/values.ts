@@ -23,9 +23,7 @@ function isUnknown(value: unknown): boolean {
 export function redactSecrets(value: unknown): unknown {
     if (isSecretWrapper(value)) return redactShape(unwrapSecrets(value.value));
     if (isUnknown(value)) return "[unknown]";
-    if (Array.isArray(value)) return value.map(redactSecrets);
-    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
-    return value;
+    return mapChanged(value, redactSecrets);
 }
 
 function redactShape(value: unknown): unknown {
@@ -38,8 +36,38 @@ function redactShape(value: unknown): unknown {
 export function unwrapSecrets(value: unknown): unknown {
     if (isSecretWrapper(value)) return unwrapSecrets(value.value);
     if (isUnknown(value)) return undefined;
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return mapChanged(value, unwrapSecrets);
+}
+
+/**
+ * A list's items or a plain object's values through `f`, copied only when `f` changed one: a subtree
+ * without secrets or unknowns is returned as it is, so the views the engine records of every input
+ * (redacted, cleartext) share it instead of each holding a copy. Callers treat the result as read-only.
+ */
+function mapChanged(value: unknown, f: (v: unknown) => unknown): unknown {
+    if (Array.isArray(value)) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < value.length; i++) {
+            const mapped = f(value[i]);
+            if (mapped !== value[i] && !out) out = value.slice(0, i);
+            if (out) out.push(mapped);
+        }
+        return out ?? value;
+    }
+    if (isPlainObject(value)) {
+        let out: Record<string, unknown> | undefined;
+        const keys = Object.keys(value);
+        for (let i = 0; i < keys.length; i++) {
+            const key = keys[i]!;
+            const mapped = f(value[key]);
+            if (mapped !== value[key] && !out) {
+                out = {};
+                for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!];
+            }
+            if (out) out[key] = mapped;
+        }
+        return out ?? value;
+    }
     return value;
 }
 

@@ -15,10 +15,11 @@ describe("bench: a fair floor", () => {
         assert.ok(flags(plan).includes("tsx"), "both load TypeScript through tsx");
     });
 
-    it("refuses a row whose floor ran with other flags, another stack trace limit or another Node", () => {
-        const plan: ChildRuntime = { execArgv: ["--import", "tsx"], stackTraceLimit: 4, nodeVersion: "v22.0.0" };
+    it("refuses a row whose floor ran with other flags, another stack trace limit, other source map settings or another Node", () => {
+        const plan: ChildRuntime = { execArgv: ["--import", "tsx"], stackTraceLimit: 4, sourceMaps: false, nodeVersion: "v22.0.0" };
         assert.deepEqual(runtimeDifferences(plan, { ...plan }), []);
         assert.match(runtimeDifferences(plan, { ...plan, stackTraceLimit: 10 }).join(), /stack trace limit differs: plan 4, floor 10/);
+        assert.match(runtimeDifferences(plan, { ...plan, sourceMaps: true }).join(), /source maps differ: plan off, floor on/);
         assert.match(runtimeDifferences(plan, { ...plan, execArgv: ["--import", "tsx", "--stack-trace-limit=4"] }).join(), /Node flags differ/);
         assert.match(runtimeDifferences(plan, { ...plan, nodeVersion: "v20.0.0" }).join(), /Node differs/);
     });
@@ -34,6 +35,7 @@ describe("bench: a fair floor", () => {
         try {
             const { row } = measureSize(0, work, 1);
             assert.equal(row.floorSettings.stackTraceLimit, offlineRuntimeSettings.stackTraceLimit);
+            assert.equal(row.floorSettings.sourceMaps, offlineRuntimeSettings.sourceMaps);
             assert.ok(row.resources > 100, `the prod stack registers its resources (${row.resources})`);
             for (const key of ["cpuMs", "floorCpuMs", "wallMs", "floorWallMs", "rssMb", "floorRssMb"] as const) assert.ok(row[key] > 0, `${key} measured`);
             assert.equal(row.cpuRatio, Math.round((row.cpuMs / row.floorCpuMs) * 100) / 100);

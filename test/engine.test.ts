@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { runOffline } from "../offline/engine";
+import { activeRuntimeSettings, offlineRuntimeSettings, runOffline, type RuntimeSettings } from "../offline/engine";
 import { fakeOutputs } from "../offline/fakeOutputs";
 import "../offline/fakes/index";
 
@@ -13,6 +13,19 @@ class Holder extends pulumi.ComponentResource {
 }
 
 describe("offline engine", () => {
+    it("runs the program with short stack traces and no source-map mapping, and restores the process's own settings after", async () => {
+        const before = activeRuntimeSettings();
+        let during: RuntimeSettings | undefined;
+        const run = await runOffline(() => {
+            during = activeRuntimeSettings();
+            new k8s.core.v1.Namespace("ns", { metadata: { name: "web" } });
+            return {};
+        }, { stack: "test" });
+        assert.deepEqual(during, offlineRuntimeSettings);
+        assert.deepEqual(run.runtime, offlineRuntimeSettings);
+        assert.deepEqual(activeRuntimeSettings(), before);
+    });
+
     it("records type, name, parent, explicit and implied dependencies, provider, protect", async () => {
         const run = await runOffline(() => {
             const holder = new Holder("holder");
