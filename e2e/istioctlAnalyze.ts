@@ -48,9 +48,10 @@ export function meshConfigOn(result: PlanResult, cluster: string): Record<string
     return { ...values.meshConfig, defaultConfig: { ...defaultConfig, proxyMetadata: { ...(defaultConfig.proxyMetadata ?? {}), PILOT_ENABLE_IP_AUTOALLOCATE: autoAllocate } } };
 }
 
+/** The version istioctl reports of itself, without its "client version:" label (e.g. `1.31-dev+eed52ebb66ad`). */
 export function istioctlVersion(istioctl: string): string {
     const run = spawnSync(istioctl, ["version", "--remote=false", "--short"], { encoding: "utf8" });
-    return run.stdout.trim() || "unknown";
+    return run.stdout.trim().replace(/^client version:\s*/i, "") || "unknown";
 }
 
 /** Every stack's rendered manifests per cluster, analysed with that cluster's mesh config. */

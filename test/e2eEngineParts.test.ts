@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { repoEnvVar, repoRoot } from "../e2e/cache";
 import { compareFindings } from "../e2e/checks/preview";
 import { readEventLog } from "../e2e/events";
+import { istioctlVersion } from "../e2e/istioctlAnalyze";
 import { standInLauncher } from "../e2e/setup";
 
 // Parts of the end-to-end run that need no Go and no CLI: the stand-in launchers and the reading of the
@@ -87,5 +88,12 @@ describe("e2e engine parts (no Go, no CLI)", () => {
         it("lists what only the engine found", () => {
             assert.deepEqual(compareFindings([{ policy: "a", urn: urn("x") }], [], { analyzed: {}, stackAnalyzed: [] }, stackPolicies).engineOnly, [{ policy: "a", urn: urn("x") }]);
         });
+    });
+
+    it("reports istioctl's version without its 'client version:' label", () => {
+        const istioctl = path.join(dir, "istioctl");
+        writeFileSync(istioctl, '#!/bin/sh\n[ "$1 $2 $3" = "version --remote=false --short" ] && echo "client version: 1.31-dev+eed52ebb66ad"\n');
+        chmodSync(istioctl, 0o755);
+        assert.equal(istioctlVersion(istioctl), "1.31-dev+eed52ebb66ad");
     });
 });
