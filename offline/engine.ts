@@ -155,7 +155,9 @@ class RecordingMonitor extends MockMonitor {
                     name: req.getName(),
                     parent: parent || undefined,
                     dependencies: [...dependencies].sort(),
-                    provider: provider ? provider.split("::").slice(0, -1).join("::") || provider : undefined,
+                    // As the engine records it: a component has no provider, also one a provider builds
+                    // (a remote component such as kubernetes:yaml/v2:ConfigFile; the preview's event log has none).
+                    provider: provider && req.getCustom() ? provider.split("::").slice(0, -1).join("::") || provider : undefined,
                     protect: req.getProtect() === true,
                     custom: req.getCustom(),
                     inputs: redactSecrets(raw) as Record<string, unknown>,

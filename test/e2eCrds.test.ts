@@ -89,11 +89,14 @@ describe("e2e CRDs generated from the published kubernetes-models declarations",
     });
 
     it("creates for the dry run only the namespaces a known unrendered install creates", () => {
-        const files = [
-            { cluster: "gke", file: kubeVirtOperatorManifestUrl(kubeVirtVersion) },
-            { cluster: "gke", file: "https://example.com/some-operator.yaml" },
+        const files = [kubeVirtOperatorManifestUrl(kubeVirtVersion), "https://example.com/some-operator.yaml"];
+        const manifests = [
+            { cluster: "gke", object: { metadata: { namespace: kubeVirtNamespace } } },
+            { cluster: "aks", object: { metadata: { namespace: "some-operator" } } },
         ];
-        assert.deepEqual(namespacesOfUnrenderedInstalls(files).map((n) => `${n.cluster}/${n.namespace}`), [`gke/${kubeVirtNamespace}`]);
+        assert.deepEqual(namespacesOfUnrenderedInstalls(files, manifests).map((n) => `${n.cluster}/${n.namespace}`), [`gke/${kubeVirtNamespace}`]);
+        // Only where the plan uses the namespace: no object in it, nothing to create.
+        assert.deepEqual(namespacesOfUnrenderedInstalls(files, manifests.slice(1)), []);
     });
 
     it("names resources as the upstream CRDs do", () => {

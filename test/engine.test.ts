@@ -50,6 +50,19 @@ describe("offline engine", () => {
         assert.equal(ns.urn, "urn:pulumi:test::trustmesh::trustmesh:test:Holder$kubernetes:core/v1:Namespace::ns");
     });
 
+    it("records no provider on a component the provider builds (yaml/v2:ConfigFile), as the engine's preview does", async () => {
+        const run = await runOffline(() => {
+            const provider = new k8s.Provider("gke", { kubeconfig: "{}" });
+            new k8s.yaml.v2.ConfigFile("operator", { file: "https://example.com/operator.yaml" }, { provider });
+            new k8s.core.v1.Namespace("ns", { metadata: { name: "web" } }, { provider });
+            return {};
+        }, { stack: "test" });
+        const byName = new Map(run.resources.map((r) => [r.name, r]));
+        assert.equal(byName.get("operator")!.custom, false);
+        assert.equal(byName.get("operator")!.provider, undefined);
+        assert.equal(byName.get("ns")!.provider, byName.get("gke")!.urn);
+    });
+
     it("makes URNs as the Pulumi engine does: no root-stack prefix, the parent's whole qualified type", async () => {
         const run = await runOffline(() => {
             const outer = new Holder("outer");

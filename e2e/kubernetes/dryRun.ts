@@ -29,7 +29,7 @@ export const dryRunNamespaceLabel = "trustmesh.io/e2e-dry-run";
 export async function dryRunStack(plan: StackPlan, clusters: Record<string, LocalCluster>): Promise<DryRunResult> {
     const rejected: DryRunResult["rejected"] = [];
     let accepted = 0;
-    const installNamespaces = namespacesOfUnrenderedInstalls(plan.unrenderedFiles);
+    const installNamespaces = namespacesOfUnrenderedInstalls(plan.unrenderedFiles, plan.manifests);
     for (const { cluster, namespace } of installNamespaces) {
         const client = clusters[cluster]?.client;
         if (client) await createForValidation(client, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });

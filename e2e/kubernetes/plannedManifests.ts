@@ -20,8 +20,8 @@ export interface StackPlan {
     manifests: PlannedManifest[];
     /** Objects the offline plan found not to match their schema (by kind/name). */
     offlineSchemaErrors: string[];
-    /** Manifests the provider applies at deploy time from a file or URL (`yaml/v2:ConfigFile`): not rendered offline. */
-    unrenderedFiles: Array<{ cluster: string; file: string }>;
+    /** Files or URLs of manifests the provider applies at deploy time (`yaml/v2:ConfigFile`): not rendered offline. */
+    unrenderedFiles: string[];
 }
 
 /**
@@ -44,7 +44,7 @@ export function planStack(stack: string, outDir: string): StackPlan {
     const plan = JSON.parse(readFileSync(json, "utf8")) as {
         manifests: Array<{ cluster: string; path: string }>;
         schemaErrors: Array<{ kind: string; name: string }>;
-        resources: Array<{ type: string; provider?: string; inputs: Record<string, unknown> }>;
+        resources: Array<{ type: string; inputs: Record<string, unknown> }>;
     };
     return {
         stack,
@@ -54,9 +54,6 @@ export function planStack(stack: string, outDir: string): StackPlan {
             object: parse(readFileSync(path.join(manifestsDir, m.path), "utf8")) as KubeObject,
         })),
         offlineSchemaErrors: plan.schemaErrors.map((e) => `${e.kind}/${e.name}`),
-        // The cluster is the name of the kubernetes provider the resource uses (`...::gke`).
-        unrenderedFiles: plan.resources
-            .filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile")
-            .map((r) => ({ cluster: (r.provider ?? "").split("::").pop() ?? "", file: String(r.inputs.file) })),
+        unrenderedFiles: plan.resources.filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile").map((r) => String(r.inputs.file)),
     };
 }

@@ -24,10 +24,17 @@ export interface InstallNamespace {
     createdBy: string;
 }
 
-/** The namespaces the stack's unrendered installs create, per cluster. */
-export function namespacesOfUnrenderedInstalls(files: Array<{ cluster: string; file: string }>): InstallNamespace[] {
-    return files.flatMap(({ cluster, file }) => {
+/**
+ * The namespaces the stack's unrendered installs create, on each cluster where the plan puts objects
+ * in them. (The install itself is a component and carries no provider: its cluster is where its
+ * namespace is used.)
+ */
+export function namespacesOfUnrenderedInstalls(files: string[], manifests: Array<{ cluster: string; object: { metadata: { namespace?: string } } }>): InstallNamespace[] {
+    return files.flatMap((file) => {
         const known = namespacesCreatedBy.find((entry) => entry.matches(file));
-        return known ? known.namespaces.map((namespace) => ({ cluster, namespace, createdBy: `${known.install} (${file})` })) : [];
+        if (!known) return [];
+        return known.namespaces.flatMap((namespace) =>
+            [...new Set(manifests.filter((m) => m.object.metadata.namespace === namespace).map((m) => m.cluster))].map((cluster) => ({ cluster, namespace, createdBy: `${known.install} (${file})` })),
+        );
     });
 }
