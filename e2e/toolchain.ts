@@ -1,6 +1,6 @@
 // What `npm run e2e:setup` builds from the Go module proxy and what it installs as a stand-in. Each part of
 // the end-to-end run adds its own entries here (kube-apiserver and etcd belong to the Kubernetes layer).
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { binDir, pluginDir, repoRoot } from "./cache";
 
@@ -84,36 +84,61 @@ export function goBuilds(): GoBuild[] {
             ldflags: [`-X istio.io/istio/pkg/version.buildVersion=${istioctlVersion}`],
             checks: ["istioctl"],
         },
-        pythonLanguageHost(),
+        ...pythonLanguageHosts(),
     ];
 }
 
-/** The Python SDK's exec script the Python language host starts programs with (sdk/v3/python/cmd/). */
-export const pythonExecScript = path.join(binDir, "pulumi-language-python-exec");
+/**
+ * The python check's two Python language hosts, each in its own folder (neither next to bin/pulumi, where the
+ * CLI would take it for every command): the check puts the one a step needs first on $PATH. Each finds the
+ * Python SDK's exec script next to itself, as the real host does.
+ */
+export const pythonHostDirs = { standIn: path.join(binDir, "python-host-standin"), real: path.join(binDir, "python-host-v3.79.0") };
 
 /**
- * STAND-IN Python language host (e2e/toolchain/python-host/main.go), for the `python` check only: the real
- * host's module is refused by the proxy, and the last sdk/v3 that carried it (v3.79.0, built here in 274 s)
- * has no GeneratePackage ("method GeneratePackage not implemented" from `pulumi package gen-sdk`).
+ * STAND-IN Python language host (e2e/toolchain/python-host/main.go) for `pulumi package gen-sdk`: the real
+ * host's module is refused by the proxy, and the last sdk/v3 that carried it (v3.79.0, below) has no
+ * GeneratePackage ("method GeneratePackage not implemented").
  */
-function pythonLanguageHost(): GoBuild {
-    return {
-        name: "python-language-host",
-        module: "e2e/toolchain/python-host",
-        pkg: ".",
-        version: pulumiVersion,
-        // Next to bin/pulumi, where the CLI looks for its bundled language hosts.
-        output: path.join(binDir, "pulumi-language-python"),
-        ldflags: [`-X main.version=${pulumiVersion}`],
-        plugin: { kind: "language", name: "python" },
-        checks: ["python"],
-        standInReason: `${notServed} (sdk/python/cmd/pulumi-language-python/v3); sdk/v3 <= v3.79.0 carried it but without GeneratePackage, which gen-sdk needs`,
-        extraOutputs: [pythonExecScript],
-        prepare: (goModuleDir) => {
-            copyFileSync(path.join(goModuleDir(`github.com/pulumi/pulumi/sdk/v3@v${pulumiVersion}`), "python", "cmd", "pulumi-language-python-exec"), pythonExecScript);
-            chmodSync(pythonExecScript, 0o644); // the module cache's copy is read-only
-        },
+function pythonLanguageHosts(): GoBuild[] {
+    const execScript = (sdkVersion: string, dir: string) => (goModuleDir: (modulePath: string) => string) => {
+        const target = path.join(dir, "pulumi-language-python-exec");
+        mkdirSync(dir, { recursive: true });
+        copyFileSync(path.join(goModuleDir(`github.com/pulumi/pulumi/sdk/v3@v${sdkVersion}`), "python", "cmd", "pulumi-language-python-exec"), target);
+        chmodSync(target, 0o644); // the module cache's copy is read-only
     };
+    return [
+        {
+            name: "python-language-host",
+            module: "e2e/toolchain/python-host",
+            pkg: ".",
+            version: pulumiVersion,
+            output: path.join(pythonHostDirs.standIn, "pulumi-language-python"),
+            ldflags: [`-X main.version=${pulumiVersion}`],
+            plugin: { kind: "language", name: "python" },
+            checks: ["python"],
+            standInReason: `${notServed} (sdk/python/cmd/pulumi-language-python/v3); sdk/v3 <= v3.79.0 carried it but without GeneratePackage, which gen-sdk needs; used for gen-sdk only`,
+            extraOutputs: [path.join(pythonHostDirs.standIn, "pulumi-language-python-exec")],
+            prepare: (goModuleDir) => {
+                // An earlier setup put it next to bin/pulumi, where the CLI would take it for every command.
+                for (const stale of ["pulumi-language-python", "pulumi-language-python-exec"]) rmSync(path.join(binDir, stale), { force: true });
+                execScript(pulumiVersion, pythonHostDirs.standIn)(goModuleDir);
+            },
+        },
+        {
+            // The real host, for running the Python program (preview): v3.79.0 works with CLI 3.274.1 there.
+            name: "python-language-host-v3.79.0",
+            module: "e2e/toolchain/python-host-v3.79",
+            pkg: "github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python",
+            version: "3.79.0",
+            output: path.join(pythonHostDirs.real, "pulumi-language-python"),
+            ldflags: ["-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v3.79.0"],
+            plugin: { kind: "language", name: "python" },
+            checks: ["python"],
+            extraOutputs: [path.join(pythonHostDirs.real, "pulumi-language-python-exec")],
+            prepare: execScript("3.79.0", pythonHostDirs.real),
+        },
+    ];
 }
 
 /** istio.io/istio v0.0.0-20260827124520-eed52ebb66ad: master in the 1.31 cycle. */

@@ -3,7 +3,9 @@
 // the SDK is pip-installed into a virtualenv with `pulumi` from PyPI, and `pulumi preview` runs
 // e2e/python/__main__.py (NamespaceBaseline and MeshLink on two clusters).
 //
-// What stands in, and only here: the Python language host (e2e/toolchain/python-host), the Node language host,
+// The Python program runs under the REAL Python language host, the last one Pulumi published inside sdk/v3
+// (v3.79.0, e2e/toolchain/python-host-v3.79); it has no GeneratePackage, so gen-sdk runs with a stand-in host.
+// What stands in, and only here: that gen-sdk host (e2e/toolchain/python-host), the Node language host,
 // the gcp/azure-native/tls providers (their schemas list the npm SDK's resource tokens, see
 // e2e/standins/standInSchema.ts), and the version of the kubernetes provider build: the proxy serves one
 // pseudo-version of it, which this check's own PULUMI_HOME offers under the version the SDKs ask for, with its
@@ -15,7 +17,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { binDir, cacheRoot, e2eEnv, repoRoot } from "../cache";
 import { runCommand, type CommandResult } from "../proc";
-import { npmPackageVersion, standIns } from "../toolchain";
+import { npmPackageVersion, pythonHostDirs, standIns } from "../toolchain";
 
 /** `pulumi` on PyPI: the newest release the index serves here (the CLI is 3.274.1; PyPI has up to 3.272.0). */
 export const pythonSdkVersion = "3.272.0";
@@ -26,6 +28,8 @@ export interface PythonSdkReport {
     /** Resources the preview plans, by type (the stack and providers included). */
     resourcesByType: Record<string, number>;
     sdkModules: string[];
+    /** Which Python language host each step ran under (the CLI names the one it takes from $PATH). */
+    languageHosts: { genSdk: string; preview: string };
     standIns: string[];
     timings: { buildMs: number; venvMs: number; genSdkMs: number; installMs: number; previewMs: number };
     failures: string[];
@@ -132,12 +136,14 @@ export async function pythonSdkCheck(log: (line: string) => void, keep = false):
         previewExitCode: null,
         resourcesByType: {},
         sdkModules: [],
-        standIns: [`language plugin python: STAND-IN (${path.join(binDir, "pulumi-language-python")})`, "language plugin nodejs: STAND-IN"],
+        languageHosts: { genSdk: "", preview: "" },
+        standIns: ["language plugin python for gen-sdk: STAND-IN (e2e/toolchain/python-host)", "language plugin nodejs: STAND-IN"],
         timings: { buildMs: 0, venvMs: 0, genSdkMs: 0, installMs: 0, previewMs: 0 },
         failures: [],
     };
-    if (!existsSync(path.join(binDir, "pulumi-language-python"))) {
-        report.failures.push("no Python language host in the e2e cache: run `npm run e2e:setup -- --only python`");
+    const missingHosts = Object.values(pythonHostDirs).filter((dir) => !existsSync(path.join(dir, "pulumi-language-python")));
+    if (missingHosts.length) {
+        report.failures.push(`no Python language host in ${missingHosts.join(", ")}: run \`npm run e2e:setup -- --only python\``);
         return report;
     }
     const root = mkdtempSync(path.join(tmpdir(), "trustmesh-e2e-python-"));
@@ -145,17 +151,24 @@ export async function pythonSdkCheck(log: (line: string) => void, keep = false):
         report.timings.buildMs = await ensureBuilt(log);
         const { venv, ms: venvMs } = await ensureVirtualenv(log);
         report.timings.venvMs = venvMs;
-        const baseEnv = { ...e2eEnv(), TRUSTMESH_E2E_REPO: repoRoot, PULUMI_CONFIG_PASSPHRASE: "python-check", PULUMI_BACKEND_URL: `file://${path.join(root, "state")}` };
+        const baseEnv: Record<string, string> = { ...e2eEnv(), TRUSTMESH_E2E_REPO: repoRoot, PULUMI_CONFIG_PASSPHRASE: "python-check", PULUMI_BACKEND_URL: `file://${path.join(root, "state")}` };
         mkdirSync(path.join(root, "state"));
         const { home, notes } = await pulumiHomeFor(root, baseEnv);
         report.standIns.push(...notes);
-        const env = { ...baseEnv, PULUMI_HOME: home };
-        const pulumi = (args: string[], cwd: string) => runCommand(path.join(binDir, "pulumi"), args, { cwd, env, timeoutMs: 15 * 60_000 });
+        const env: Record<string, string> = { ...baseEnv, PULUMI_HOME: home };
+        // The CLI takes the first pulumi-language-python on $PATH: the stand-in to generate, the real host to run
+        // the program, with the virtualenv's python first (as after `source venv/bin/activate`; v3.79.0 predates
+        // the runtime options the CLI sends now).
+        const genEnv = { ...env, PATH: [pythonHostDirs.standIn, env.PATH].join(path.delimiter) };
+        const runEnv = { ...env, PATH: [path.join(venv, "bin"), pythonHostDirs.real, env.PATH].join(path.delimiter) };
+        const pulumi = (args: string[], cwd: string, stepEnv = runEnv) => runCommand(path.join(binDir, "pulumi"), args, { cwd, env: stepEnv, timeoutMs: 15 * 60_000 });
+        const hostUsed = (result: CommandResult) => /using pulumi-language-python from \$PATH at ([^\s"\\]+)/.exec(result.stdout + result.stderr)?.[1] ?? "(not named by the CLI)";
 
         // 1. The SDK, as `pulumi package gen-sdk` writes it.
         const sdkDir = path.join(root, "sdk");
-        const gen = await pulumi(["package", "gen-sdk", pluginFolder, "--language", "python", "--out", sdkDir], root);
+        const gen = await pulumi(["package", "gen-sdk", pluginFolder, "--language", "python", "--out", sdkDir], root, genEnv);
         report.timings.genSdkMs = gen.ms;
+        report.languageHosts.genSdk = `STAND-IN ${hostUsed(gen)}`;
         const moduleDir = path.join(sdkDir, "python", "pulumi_trustmesh");
         report.sdkModules = existsSync(moduleDir) ? readdirSync(moduleDir).filter((f) => f.endsWith(".py")).sort() : [];
         const missing = Object.values(usedComponents).filter((m) => !report.sdkModules.includes(m));
@@ -194,6 +207,11 @@ export async function pythonSdkCheck(log: (line: string) => void, keep = false):
         const preview = await pulumi(["preview", "--non-interactive", "--json"], programDir);
         report.previewExitCode = preview.code;
         report.timings.previewMs = preview.ms;
+        const previewHost = hostUsed(preview);
+        report.languageHosts.preview = `real pulumi-language-python v3.79.0 ${previewHost}`;
+        if (previewHost !== path.join(pythonHostDirs.real, "pulumi-language-python") || /pulumi-language-python is a STAND-IN/.test(preview.stdout + preview.stderr)) {
+            report.failures.push(`the preview did not run under the real Python language host (${previewHost})`);
+        }
         log(`python: preview exited ${preview.code} in ${(preview.ms / 1000).toFixed(1)} s`);
         if (preview.code !== 0) {
             report.failures.push(failed("pulumi preview of e2e/python", preview));

@@ -2,14 +2,15 @@
 //
 // Why: the real host is its own Go module (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3)
 // and the Go module proxy reachable here refuses it (403). The last sdk/v3 that still carried it (v3.79.0)
-// has no GeneratePackage, which `pulumi package gen-sdk` asks of the language host (measured: see
-// /work/notes and the README). This host does only what the real one does on the two paths the e2e run takes,
-// with the real parts Pulumi publishes:
+// has no GeneratePackage, which `pulumi package gen-sdk` asks of the language host ("method GeneratePackage not
+// implemented"); the e2e python check generates the SDK with this host and runs the program with that real one.
+// This host does only what the real one does on two paths, with the real parts Pulumi publishes:
 //   - GeneratePackage binds the schema with the engine's schema loader and writes the files of
 //     pkg/v3/codegen/python.GeneratePackage (the code generator the real host calls);
-//   - Run starts the Python SDK's own `pulumi-language-python-exec` (copied from the sdk/v3 module next to this
-//     binary by e2e:setup) under the program's virtualenv, resolved by sdk/v3/python/toolchain, with the
-//     arguments and environment the exec script reads.
+//   - Run (for use by hand; the check runs programs under the real v3.79.0 host) starts the Python SDK's own
+//     `pulumi-language-python-exec` (copied from the sdk/v3 module next to this binary by e2e:setup) under the
+//     program's virtualenv, resolved by sdk/v3/python/toolchain, with the arguments and environment it reads.
+//
 // Everything else answers "not implemented by the stand-in". It says it is a stand-in on start.
 package main
 
