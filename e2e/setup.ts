@@ -178,7 +178,7 @@ function formatSize(bytes: number): string {
 function onlyChecks(argv: string[]): Set<string> | undefined {
     const at = argv.indexOf("--only");
     if (at < 0) return undefined;
-    if (!argv[at + 1]) throw new SetupError("--only takes a comma-separated list of checks: preview, parity, up, automation, istioctl, python");
+    if (!argv[at + 1]) throw new SetupError("--only takes a comma-separated list of checks: preview, parity, up, automation, istioctl, python, kubernetes (the up of `npm run e2e:kubernetes -- run`)");
     return new Set(argv[at + 1]!.split(","));
 }
 

@@ -70,7 +70,8 @@ export function goBuilds(): GoBuild[] {
             output: path.join(binDir, "pulumi-resource-kubernetes"),
             ldflags: [`-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${kubernetesProviderVersion}`],
             plugin: { kind: "resource", name: "kubernetes" },
-            checks: ["preview", "parity"],
+            // "kubernetes": the `pulumi up` of `npm run e2e:kubernetes -- run` (e2e/kubernetes/up.ts).
+            checks: ["preview", "parity", "kubernetes"],
             prepare: (goModuleDir) => writeKubernetesSchema(goModuleDir(`${kubernetesProviderModule}@v${kubernetesProviderVersion}`)),
         },
         {

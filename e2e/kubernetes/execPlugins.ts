@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { LocalClusterEndpoint } from "../standins/localClusters";
 import type { LocalCluster } from "./localCluster";
 
 /**
@@ -34,9 +35,9 @@ export function writeExecCredentialPlugins(dir: string, client: { certPem: strin
 /**
  * What the stand-in cloud providers return for each cluster so that the program's own kubeconfig
  * builders point at the local API servers: the GKE endpoint (host:port, no scheme) and CA (base64),
- * and the AKS API server URL and CA. Written as JSON to the file named by `TRUSTMESH_E2E_CLUSTERS`.
+ * and the AKS API server URL and CA. Written as JSON to the file named by `TRUSTMESH_E2E_CLUSTERS` (e2e/standins/localClusters.ts reads it).
  */
-export function clusterEndpoints(clusters: Record<string, LocalCluster>): Record<string, { server: string; endpoint: string; caCertificateBase64: string }> {
+export function clusterEndpoints(clusters: Record<string, LocalCluster>): Record<string, LocalClusterEndpoint> {
     return Object.fromEntries(
         Object.values(clusters).map((c) => [c.name, { server: c.server, endpoint: c.server.replace(/^https:\/\//, ""), caCertificateBase64: Buffer.from(c.caCertPem).toString("base64") }]),
     );

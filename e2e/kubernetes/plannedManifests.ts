@@ -26,13 +26,14 @@ export interface StackPlan {
 
 /**
  * Plans `stack` exactly as a user does (`npm run plan -- --stack <stack> --out <dir> --json <file>`, in a
- * child process on the same Node) and reads back every manifest it wrote.
+ * child process on the same Node) and reads back every manifest it wrote. `stacksDir`: where the stack
+ * file is, when not the project's stacks/.
  */
-export function planStack(stack: string, outDir: string): StackPlan {
+export function planStack(stack: string, outDir: string, stacksDir?: string): StackPlan {
     const json = path.join(outDir, `${stack}.json`);
     const manifestsDir = path.join(outDir, stack);
     const tsx = path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs");
-    const result = spawnSync(process.execPath, [tsx, "offline/cli/plan.ts", "--stack", stack, "--out", manifestsDir, "--json", json], {
+    const result = spawnSync(process.execPath, [tsx, "offline/cli/plan.ts", "--stack", stack, "--out", manifestsDir, "--json", json, ...(stacksDir ? ["--stacks-dir", stacksDir] : [])], {
         cwd: repoRoot,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,

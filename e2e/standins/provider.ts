@@ -11,6 +11,7 @@ import "../../offline/fakes";
 import { fakeCallResult, newFakeResource } from "../../offline/fakeOutputs";
 import { isPlainObject, isSecretWrapper, unwrapSecrets } from "../../offline/values";
 import { standInSchema } from "./standInSchema";
+import { withLocalClusterCallResult, withLocalClusterOutputs } from "./localClusters";
 
 const [pluginName, pluginVersion, ...engineArgs] = process.argv.slice(2);
 if (!pluginName || !pluginVersion) {
@@ -40,7 +41,8 @@ async function fakeCreate(urn: string, inputs: Record<string, unknown>, id = "")
     const plainInputs = unwrapSecrets(inputs);
     const args: MockResourceArgs = { type, name, inputs: isPlainObject(plainInputs) ? plainInputs : {}, custom: true, id } as MockResourceArgs;
     const result = await newFakeResource(args);
-    return { id: String(result.id), outs: keepSecrets(inputs, (result.state ?? {}) as Record<string, unknown>) };
+    const outs = withLocalClusterOutputs(type, (result.state ?? {}) as Record<string, unknown>);
+    return { id: String(result.id), outs: keepSecrets(inputs, outs) };
 }
 
 const provider: pulumi.provider.Provider = {
@@ -63,7 +65,8 @@ const provider: pulumi.provider.Provider = {
         return standInSchema(pluginName, pluginVersion);
     },
     async invoke(token, inputs) {
-        return { outputs: fakeCallResult({ token, inputs: unwrapSecrets(inputs) } as Parameters<typeof fakeCallResult>[0]) };
+        const result = fakeCallResult({ token, inputs: unwrapSecrets(inputs) } as Parameters<typeof fakeCallResult>[0]);
+        return { outputs: withLocalClusterCallResult(token, result) };
     },
 };
 
