@@ -105,8 +105,6 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
         // Mutating ws.env changes what every later `ws.pulumi` call (and the plugins it starts) sees.
         Object.assign(ws.env, {
             [localClustersEnv]: endpointsFile,
-            // The stand-in launchers run this checkout's e2e/standins (the cache may have been set up from another).
-            TRUSTMESH_E2E_REPO: repoRoot,
             PATH: [execPlugins, ws.env.PATH].join(path.delimiter),
             // The GKE DNS endpoint's kubeconfig carries no CA (a public CA signs it on GKE): the provider
             // (Go, crypto/x509) trusts the system roots, which here are the local cluster CAs.
