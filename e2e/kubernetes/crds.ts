@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { isClusterScoped } from "../../offline/resourceScope";
 
 /**
  * Structural CustomResourceDefinitions for the CRDs trustmesh's objects need on a local API server,
@@ -13,8 +14,8 @@ import ts from "typescript";
  * required properties, string enums, maps, arrays and int-or-string. They do not keep what
  * TypeScript has no word for, so these CRDs leave out: integer vs number, formats, patterns,
  * min/max lengths and values, defaults, oneOf/anyOf alternatives (merged into one object), CEL rules
- * (`x-kubernetes-validations`), list-map keys, printer columns, and the resource scope (kept in
- * `clusterScopedKinds` below from the upstream CRDs).
+ * (`x-kubernetes-validations`), list-map keys, printer columns, and the resource scope (read from
+ * offline/resourceScope.ts, the one table of scopes the offline plan and `check` use too).
  *
  * SecretProviderClass: no package publishes its schema; `secretProviderClassCrd` writes it by hand
  * from the driver's Go API types (sigs.k8s.io/secrets-store-csi-driver/apis/v1).
@@ -43,9 +44,6 @@ const sources: Array<{ packageName: string; groups: string[] }> = [
     { packageName: "@kubernetes-models/cert-manager", groups: ["cert-manager.io", "acme.cert-manager.io", "trust.cert-manager.io", "trust-manager.io"] },
     { packageName: "@kubernetes-models/istio", groups: ["networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io"] },
 ];
-
-/** The declarations do not carry a scope: these kinds are cluster-scoped upstream, every other is namespaced. */
-export const clusterScopedKinds = new Set(["cert-manager.io/ClusterIssuer", "trust.cert-manager.io/Bundle", "trust-manager.io/ClusterBundle"]);
 
 /** Lowercase plural as the upstream CRDs name them (Gateway -> gateways, ServiceEntry -> serviceentries). */
 export function pluralOf(kind: string): string {
@@ -194,7 +192,7 @@ export function generateCrds(): GeneratedCrd[] {
         .sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`))
         .map(({ group, kind, source, versions }) => {
             const storage = [...versions].sort((a, b) => versionRank(b.name) - versionRank(a.name))[0].name;
-            return { group, kind, source, crd: crdObject(group, kind, clusterScopedKinds.has(`${group}/${kind}`), versions.map((v) => ({ ...v, storage: v.name === storage }))) };
+            return { group, kind, source, crd: crdObject(group, kind, isClusterScoped(`${group}/${storage}`, kind), versions.map((v) => ({ ...v, storage: v.name === storage }))) };
         });
 }
 
