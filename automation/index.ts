@@ -20,10 +20,10 @@ import {
     type UpdateSummary,
 } from "@pulumi/pulumi/automation";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stackPackConfig, type PolicyPackConfigFile } from "../policy/packConfig";
+import { readPolicyPackConfigFile, stackPackConfig } from "../policy/packConfig";
 import { configNamespace, parseEnvironmentConfig, type EnvironmentConfig, type EnvironmentConfigInput } from "../stacks/config";
 import { buildEnvironment } from "../stacks/program";
 import { resolvePulumiCommand, type PulumiCliLookup } from "./pulumiCli";
@@ -169,7 +169,7 @@ export function stackConfigMap(
  */
 export function writePolicyPackConfig(config: EnvironmentConfig, workDir: string, baseFile?: string): string {
     const base = baseFile ?? path.join(policyPackDir, "config", `${config.environment}.json`);
-    const values = stackPackConfig(existsSync(base) ? (JSON.parse(readFileSync(base, "utf8")) as PolicyPackConfigFile) : {}, {
+    const values = stackPackConfig(existsSync(base) ? readPolicyPackConfigFile(base) : {}, {
         environment: config.environment,
         enforcement: config.policy.enforcement,
         allowedRegistries: config.policy.allowedRegistries,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { EnforcementLevel } from "./types";
 
 /**
@@ -6,6 +7,13 @@ import type { EnforcementLevel } from "./types";
  * `enforcementLevel`.
  */
 export type PolicyPackConfigFile = Record<string, unknown>;
+
+/** Reads a pack config file; anything but a JSON object is refused, naming the file. */
+export function readPolicyPackConfigFile(file: string): PolicyPackConfigFile {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${file}: a policy pack config must be a JSON object`);
+    return parsed as PolicyPackConfigFile;
+}
 
 const levels: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
