@@ -84,9 +84,14 @@ const list = <T = unknown>(value: unknown): T[] => (Array.isArray(value) ? (valu
 class PlanIndex {
     readonly byUrn: Map<string, RecordedResource>;
     private readonly byType = new Map<string, RecordedResource[]>();
+    private gatewayServers: Map<string, { g: RecordedResource; s: Record<string, any> }[]> | undefined;
     constructor(readonly resources: RecordedResource[]) {
         this.byUrn = new Map(resources.map((r) => [r.urn, r]));
-        for (const r of resources) this.byType.set(r.type, [...(this.byType.get(r.type) ?? []), r]);
+        for (const r of resources) {
+            const ofType = this.byType.get(r.type);
+            if (ofType) ofType.push(r);
+            else this.byType.set(r.type, [r]);
+        }
     }
     ofType(type: string): RecordedResource[] {
         return this.byType.get(type) ?? [];
@@ -97,6 +102,22 @@ class PlanIndex {
     }
     cluster(resource: RecordedResource): string {
         return clusterOf(resource, this.byUrn);
+    }
+    /** The Istio Gateway servers on a cluster that listen on a port, each with its Gateway: indexed once, read per link. */
+    gatewayServersOn(cluster: string, port: number): { g: RecordedResource; s: Record<string, any> }[] {
+        if (!this.gatewayServers) {
+            this.gatewayServers = new Map();
+            for (const g of this.ofType("kubernetes:networking.istio.io/v1:Gateway")) {
+                for (const s of list<Record<string, any>>((g.inputs as Record<string, any>).spec?.servers)) {
+                    if (typeof s.port?.number !== "number") continue;
+                    const key = `${this.cluster(g)}|${s.port.number}`;
+                    const servers = this.gatewayServers.get(key);
+                    if (servers) servers.push({ g, s });
+                    else this.gatewayServers.set(key, [{ g, s }]);
+                }
+            }
+        }
+        return this.gatewayServers.get(`${cluster}|${port}`) ?? [];
     }
 }
 
@@ -220,10 +241,7 @@ function gkeFirewall(index: PlanIndex, port: number, lbAddress: string, clientAd
 
 /** The Istio Gateway that terminates the link: MUTUAL TLS on the link port, on the server cluster. */
 function serverGateway(index: PlanIndex, server: string, port: number): LinkHop {
-    const gateways = index
-        .ofType("kubernetes:networking.istio.io/v1:Gateway")
-        .filter((g) => index.cluster(g) === server)
-        .flatMap((g) => list<Record<string, any>>((g.inputs as Record<string, any>).spec?.servers).filter((s) => s.port?.number === port).map((s) => ({ g, s })));
+    const gateways = index.gatewayServersOn(server, port);
     if (gateways.length === 0) return { hop: "server gateway", via: "no Gateway", admits: [], problem: `no Istio Gateway on ${server} listens on ${port}` };
     const { g, s } = gateways[0]!;
     const metadata = ((g.inputs as Record<string, any>).metadata ?? {}) as Record<string, string>;

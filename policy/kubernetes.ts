@@ -125,18 +125,22 @@ export function metadataOf(props: Record<string, any> | undefined): Record<strin
     return metadata && typeof metadata === "object" ? metadata : {};
 }
 
-/** `group/kind` of a Kubernetes type token, version ignored (`networking.istio.io/Gateway`), or undefined. */
-export function groupKindOf(type: string): string | undefined {
+/** A Kubernetes type token's group and kind, version ignored (`networking.istio.io`, `Gateway`), parsed once per token: policies ask it of every resource, for each policy. */
+const parsedTypes = new Map<string, { group: string; kind: string } | undefined>();
+
+function parseKubernetesType(type: string): { group: string; kind: string } | undefined {
+    if (parsedTypes.has(type)) return parsedTypes.get(type);
     const match = /^kubernetes:([^:]+):([^:]+)$/.exec(type);
-    if (!match) return undefined;
-    const apiVersion = match[1]!;
-    const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "core";
-    return `${group}/${match[2]}`;
+    const apiVersion = match?.[1];
+    const parsed = match && apiVersion ? { group: apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.lastIndexOf("/")) : "core", kind: match[2]! } : undefined;
+    parsedTypes.set(type, parsed);
+    return parsed;
 }
 
 /** True when the type token is the given group and kind, in any version (`v1`, `v1beta1`, `v1alpha3`...). */
 export function isKind(type: string, group: string, kind: string): boolean {
-    return groupKindOf(type) === `${group}/${kind}`;
+    const parsed = parseKubernetesType(type);
+    return parsed !== undefined && parsed.kind === kind && parsed.group === group;
 }
 
 /**

@@ -171,6 +171,13 @@ interface Obj {
     spec: Record<string, any>;
 }
 
+/** Appends to the list under `key`, creating it: for the indexes stack policies build once per run. */
+function pushTo<T>(index: Map<string, T[]>, key: string, value: T): void {
+    const list = index.get(key);
+    if (list) list.push(value);
+    else index.set(key, [value]);
+}
+
 function objectsOf(resources: PolicyResource[], test: (type: string) => boolean): Obj[] {
     return resources
         .filter((r) => test(r.type))
@@ -253,8 +260,7 @@ export const destinationRuleSubsets: TrustmeshStackPolicy = {
         const rulesByHost = new Map<string, Obj[]>();
         for (const rule of rules) {
             if (typeof rule.spec.host !== "string") continue;
-            const key = `${clusterOf(rule.r)}|${fqdn(rule.spec.host, rule.namespace)}`;
-            rulesByHost.set(key, [...(rulesByHost.get(key) ?? []), rule]);
+            pushTo(rulesByHost, `${clusterOf(rule.r)}|${fqdn(rule.spec.host, rule.namespace)}`, rule);
         }
         // Subsets a VirtualService can use: those of the rules for its host that are exported to its namespace.
         const subsetsSeenFrom = (cluster: string, host: string, namespace: string) =>
@@ -278,10 +284,14 @@ export const serviceEntryPorts: TrustmeshStackPolicy = {
     description: "Checks that a VirtualService routing or mirroring to a ServiceEntry host (exported to its namespace) uses a port the ServiceEntry declares.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const entries = objectsOf(args.resources, (t) => kind(t, "ServiceEntry"));
+        // ServiceEntries by cluster and host: looked up per VirtualService destination, never scanned.
+        const entriesByHost = new Map<string, Obj[]>();
+        for (const se of objectsOf(args.resources, (t) => kind(t, "ServiceEntry"))) {
+            for (const host of new Set(arr(se.spec.hosts))) if (typeof host === "string") pushTo(entriesByHost, `${clusterOf(se.r)}|${host}`, se);
+        }
         // Ports the ServiceEntries exported to a namespace declare for a host; undefined when none names it.
         const portsFor = (cluster: string, host: string, namespace: string | undefined): Set<number> | undefined => {
-            const matching = entries.filter((se) => clusterOf(se.r) === cluster && visibleFrom(se.spec.exportTo, se.namespace, namespace) && arr(se.spec.hosts).includes(host));
+            const matching = (entriesByHost.get(`${cluster}|${host}`) ?? []).filter((se) => visibleFrom(se.spec.exportTo, se.namespace, namespace));
             if (matching.length === 0) return undefined;
             return new Set(matching.flatMap((se) => arr(se.spec.ports).map((p) => obj(p).number).filter((n): n is number => typeof n === "number")));
         };
@@ -386,8 +396,15 @@ export const credentialNameResolves: TrustmeshStackPolicy = {
         const secrets = objectsOf(args.resources, (t) => isKind(t, "core", "Secret"));
         if ([...certificates, ...secrets].some((c) => !c.namespace)) return;
         const installs = installedGateways(args.resources);
-        const certFor = (cluster: string, ns: string, secretName: string) => certificates.find((c) => clusterOf(c.r) === cluster && c.namespace === ns && c.spec.secretName === secretName);
-        const secretIn = (cluster: string, ns: string, name: string) => secrets.some((s) => clusterOf(s.r) === cluster && s.namespace === ns && s.name === name);
+        // The first Certificate writing each Secret, and every Secret, by cluster, namespace and name.
+        const certificateBySecret = new Map<string, Obj>();
+        for (const c of certificates) {
+            const key = `${clusterOf(c.r)}|${c.namespace}|${String(c.spec.secretName)}`;
+            if (typeof c.spec.secretName === "string" && !certificateBySecret.has(key)) certificateBySecret.set(key, c);
+        }
+        const secretKeys = new Set(secrets.map((s) => `${clusterOf(s.r)}|${s.namespace}|${String(s.name)}`));
+        const certFor = (cluster: string, ns: string, secretName: string) => certificateBySecret.get(`${cluster}|${ns}|${secretName}`);
+        const secretIn = (cluster: string, ns: string, name: string) => secretKeys.has(`${cluster}|${ns}|${name}`);
         const judge = (owner: Obj, readerNamespace: string, credentialName: string, hosts: string[], where: string) => {
             const cluster = clusterOf(owner.r);
             const cert = certFor(cluster, readerNamespace, credentialName);
@@ -471,6 +488,12 @@ export const linkAuthorization: TrustmeshStackPolicy = {
         const policies = objectsOf(args.resources, (t) => isKind(t, "security.istio.io", "AuthorizationPolicy"));
         if (policies.some((p) => !p.namespace || isUnknownField(p.spec, "rules") || isUnknownField(p.spec, "selector"))) return; // unknown: cannot judge
         const certificates = objectsOf(args.resources, (t) => isKind(t, "cert-manager.io", "Certificate"));
+        // Certificates by DNS name and policies by cluster and namespace: looked up per Gateway server, never scanned.
+        const certificatesByDnsName = new Map<string, Obj[]>();
+        const order = new Map(certificates.map((c, i) => [c, i]));
+        for (const c of certificates) for (const d of new Set(arr(c.spec.dnsNames))) if (typeof d === "string") pushTo(certificatesByDnsName, d, c);
+        const policiesIn = new Map<string, Obj[]>();
+        for (const p of policies) pushTo(policiesIn, `${clusterOf(p.r)}|${p.namespace}`, p);
         for (const gw of objectsOf(args.resources, (t) => kind(t, "Gateway"))) {
             if (!gw.namespace || isUnknownField(gw.spec, "servers")) continue;
             const gatewayLabels = obj(gw.spec.selector);
@@ -481,11 +504,10 @@ export const linkAuthorization: TrustmeshStackPolicy = {
                 if (tls.mode !== "MUTUAL" || typeof port !== "number") return;
                 // The client certificates this server admits by name, and the identities they carry.
                 const names = arr(tls.subjectAltNames).filter((n): n is string => typeof n === "string");
-                const expected = new Set(
-                    certificates.filter((c) => arr(c.spec.dnsNames).some((d) => names.includes(d))).flatMap((c) => spiffePrincipals(c.spec)),
-                );
-                const allowing = policies.filter((p) => {
-                    if (clusterOf(p.r) !== clusterOf(gw.r) || p.namespace !== gw.namespace || (p.spec.action ?? "ALLOW") !== "ALLOW") return false;
+                const named = new Set(names.flatMap((n) => certificatesByDnsName.get(n) ?? []));
+                const expected = new Set([...named].sort((a, b) => order.get(a)! - order.get(b)!).flatMap((c) => spiffePrincipals(c.spec)));
+                const allowing = (policiesIn.get(`${clusterOf(gw.r)}|${gw.namespace}`) ?? []).filter((p) => {
+                    if ((p.spec.action ?? "ALLOW") !== "ALLOW") return false;
                     const selector = obj(obj(p.spec.selector).matchLabels);
                     return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => gatewayLabels[k] === v);
                 });

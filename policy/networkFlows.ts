@@ -19,6 +19,8 @@ interface ClusterFlows {
     /** `platform`: declared by a chart (judged for what is open beyond it too), not by a namespace's sidecars. */
     flows: { flow: NetworkFlow; urn: string; platform: boolean }[];
     policies: NetworkPolicyView[];
+    /** The same policies by namespace: a NetworkPolicy selects pods of its own namespace only. */
+    policiesIn: Map<string, NetworkPolicyView[]>;
     /** `namespace/name` of each NetworkPolicy -> its URN. */
     policyUrns: Map<string, string>;
     namespaces: NamespaceLabels;
@@ -35,7 +37,7 @@ export function clusterFlows(resources: PolicyResource[]): Map<string, ClusterFl
     const byCluster = new Map<string, ClusterFlows>();
     const of = (cluster: string) => {
         let entry = byCluster.get(cluster);
-        if (!entry) byCluster.set(cluster, (entry = { flows: [], policies: [], policyUrns: new Map(), namespaces: new Map() }));
+        if (!entry) byCluster.set(cluster, (entry = { flows: [], policies: [], policiesIn: new Map(), policyUrns: new Map(), namespaces: new Map() }));
         return entry;
     };
     for (const r of resources) {
@@ -43,8 +45,13 @@ export function clusterFlows(resources: PolicyResource[]): Map<string, ClusterFl
             const m = metadataOf(r.props);
             // Unknown during preview: judging without it could only give false positives.
             if (typeof m.namespace !== "string" || typeof m.name !== "string") return undefined;
-            of(clusterOf(r)).policies.push({ name: m.name, namespace: m.namespace, spec: obj(r.props?.spec) });
-            of(clusterOf(r)).policyUrns.set(`${m.namespace}/${m.name}`, r.urn);
+            const entry = of(clusterOf(r));
+            const view = { name: m.name, namespace: m.namespace, spec: obj(r.props?.spec) };
+            entry.policies.push(view);
+            const inNamespace = entry.policiesIn.get(m.namespace);
+            if (inNamespace) inNamespace.push(view);
+            else entry.policiesIn.set(m.namespace, [view]);
+            entry.policyUrns.set(`${m.namespace}/${m.name}`, r.urn);
         }
         if (isKind(r.type, "core", "Namespace")) {
             const m = metadataOf(r.props);
@@ -107,11 +114,13 @@ export const flowsAdmitted: TrustmeshStackPolicy = {
     validateStack: (args, reportViolation) => {
         const clusters = clusterFlows(args.resources);
         if (!clusters) return;
-        for (const { flows, policies, namespaces } of clusters.values()) {
+        for (const { flows, policiesIn, namespaces } of clusters.values()) {
             for (const { flow, urn } of flows) {
-                const verdict = judgeFlow(flow, policies, namespaces);
+                // Only the flow's own namespace's policies can select its pods: judged against those alone.
+                const inNamespace = policiesIn.get(flow.namespace) ?? [];
+                const verdict = judgeFlow(flow, inNamespace, namespaces);
                 if (verdict.status !== "blocked") continue;
-                const selecting = policies.filter((p) => p.namespace === flow.namespace).map((p) => p.name);
+                const selecting = inNamespace.map((p) => p.name);
                 reportViolation(
                     `${describeFlow(flow)} is blocked, and ${flow.component} needs it: ${flow.purpose}. No NetworkPolicy in namespace ${flow.namespace} (${selecting.join(", ")}) admits it; add a rule for ${flow.protocol} ${flow.port} to the pods ${JSON.stringify(flow.podLabels)}.`,
                     urn,
