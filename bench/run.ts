@@ -123,6 +123,7 @@ export function measureSize(n: number, work: string, runs = 3): { row: BenchRow;
         policyShare: round(spreadOf(policyShares.map((x) => x * 1000)).median / 1000, 3),
         spread,
         floorSettings: floored[0]!.runtime,
+        floorThroughSdkClasses: floored[0]!.throughSdkClasses,
     };
     return { row, figures: t };
 }

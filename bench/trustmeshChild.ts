@@ -1,9 +1,10 @@
 // One bench run in its own process: plans the prod stack scaled to N links and writes its figures
-// and the registered resources (for the floor) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
+// and the registered resources (for the floor: graph and redacted inputs) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
 import { writeFileSync } from "node:fs";
 import { planStackFile } from "../offline/plan";
 import { scaledStackFile } from "./scaledStack";
-import type { FloorResource, TrustmeshFigures } from "./types";
+import type { TrustmeshFigures } from "./types";
+import { floorResources } from "./floorProgram";
 import { cpuMsSince, runChild } from "./child";
 
 async function main(): Promise<void> {
@@ -27,9 +28,7 @@ async function main(): Promise<void> {
         violations: result.violations.length,
         schemaErrors: result.schemaErrors.length,
     };
-    // Redacted inputs only: the floor needs the shape of the graph, never a secret value.
-    const list: FloorResource[] = resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider, inputs: r.inputs }));
-    writeFileSync(resourcesFile!, JSON.stringify(list));
+    writeFileSync(resourcesFile!, JSON.stringify(floorResources(result.run.resources)));
     writeFileSync(resultFile!, JSON.stringify(figures));
 }
 

@@ -6,6 +6,8 @@ export interface FloorResource {
     custom: boolean;
     parent?: string;
     provider?: string;
+    /** URNs the registration depends on (explicit and through inputs), as the engine recorded them. */
+    dependencies: string[];
     inputs: Record<string, unknown>;
 }
 
@@ -37,6 +39,8 @@ export interface TrustmeshFigures {
 
 export interface FloorFigures {
     resources: number;
+    /** Resources built with their provider SDK class (the rest: providers, trustmesh's component types). */
+    throughSdkClasses: number;
     wallMs: number;
     cpuMs: number;
     rssMb: number;
@@ -69,4 +73,6 @@ export interface BenchRow {
     spread: { cpuMs: Spread; wallMs: Spread; rssMb: Spread; floorCpuMs: Spread; floorWallMs: Spread; floorRssMb: Spread };
     /** The settings both sides ran under (checked equal before a row is reported). */
     floorSettings: ChildRuntime;
+    /** How many of the floor's resources were built with their provider SDK class (the rest: providers, trustmesh's components). */
+    floorThroughSdkClasses: number;
 }
