@@ -3,7 +3,7 @@ import * as resourceProto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { fakeCallResult, hasFakeOutputs, newFakeResource } from "./fakeOutputs";
-import { isSecretWrapper, redactSecrets, secretPaths, unwrapSecrets } from "./values";
+import { inputViews, isSecretWrapper, redactSecrets, secretPaths, unwrapSecrets } from "./values";
 
 /** What the offline engine knows about one registered resource. */
 export interface RecordedResource {
@@ -149,6 +149,7 @@ class RecordingMonitor extends MockMonitor {
                 const outputs = hasFakeOutputs(type) ? (pulumi.runtime.deserializeProperties(response.getObject(), true) as Record<string, unknown>) : undefined;
                 dependencies.delete(urn);
                 if (parent) dependencies.delete(parent);
+                const views = inputViews(raw);
                 this.recorded.push({
                     urn,
                     type,
@@ -160,9 +161,9 @@ class RecordingMonitor extends MockMonitor {
                     provider: provider && req.getCustom() ? provider.split("::").slice(0, -1).join("::") || provider : undefined,
                     protect: req.getProtect() === true,
                     custom: req.getCustom(),
-                    inputs: redactSecrets(raw) as Record<string, unknown>,
-                    rawInputs: unwrapSecrets(raw) as Record<string, unknown>,
-                    secretPaths: secretPaths(raw),
+                    inputs: views.redacted as Record<string, unknown>,
+                    rawInputs: views.clear as Record<string, unknown>,
+                    secretPaths: views.secretPaths,
                     ignoreChanges: req.getIgnorechangesList(),
                     ...(outputs ? { outputs: unwrapSecrets(outputs) as Record<string, unknown> } : {}),
                 });

@@ -60,15 +60,110 @@ function mapChanged(value: unknown, f: (v: unknown) => unknown): unknown {
         for (let i = 0; i < keys.length; i++) {
             const key = keys[i]!;
             const mapped = f(value[key]);
-            if (mapped !== value[key] && !out) {
-                out = {};
-                for (let j = 0; j < i; j++) out[keys[j]!] = value[keys[j]!];
-            }
+            if (mapped !== value[key] && !out) out = copyKeys(value, keys, i);
             if (out) out[key] = mapped;
         }
         return out ?? value;
     }
     return value;
+}
+
+/** The three views the engine records of a resource's inputs. */
+export interface InputViews {
+    /** `redactSecrets(value)`. */
+    redacted: unknown;
+    /** `unwrapSecrets(value)`. */
+    clear: unknown;
+    /** `secretPaths(value)`. */
+    secretPaths: string[];
+}
+
+/**
+ * The redacted view, the cleartext view and the secret paths of a value in one walk: what the engine
+ * records of every input of every resource. Same results as the three functions apart, with less work
+ * and garbage: paths are written out only for secrets, and a subtree with neither secrets nor unknowns
+ * is shared by both views rather than copied.
+ */
+export function inputViews(value: unknown): InputViews {
+    const walker = new ViewWalker();
+    const redacted = walker.walk(value);
+    return { redacted, clear: walker.clear, secretPaths: walker.secretPaths };
+}
+
+class ViewWalker {
+    readonly secretPaths: string[] = [];
+    /** The cleartext view of the value `walk` last returned the redacted view of. */
+    clear: unknown;
+    private readonly path: (string | number)[] = [];
+
+    walk(value: unknown): unknown {
+        if (value === null || typeof value !== "object") {
+            if (value === pulumi.runtime.unknownValue) return this.unknown();
+            this.clear = value;
+            return value;
+        }
+        if (isSecretWrapper(value)) {
+            this.secretPaths.push(this.pathText());
+            this.clear = unwrapSecrets(value.value);
+            return redactShape(this.clear);
+        }
+        if (isUnknown(value)) return this.unknown();
+        if (Array.isArray(value)) {
+            let redacted: unknown[] | undefined;
+            let clear: unknown[] | undefined;
+            for (let i = 0; i < value.length; i++) {
+                this.path.push(i);
+                const r = this.walk(value[i]);
+                const c = this.clear;
+                this.path.pop();
+                if (r !== value[i] && !redacted) redacted = value.slice(0, i);
+                if (redacted) redacted.push(r);
+                if (c !== value[i] && !clear) clear = value.slice(0, i);
+                if (clear) clear.push(c);
+            }
+            this.clear = clear ?? value;
+            return redacted ?? value;
+        }
+        if (!isPlainObject(value)) {
+            this.clear = value;
+            return value;
+        }
+        let redacted: Record<string, unknown> | undefined;
+        let clear: Record<string, unknown> | undefined;
+        const keys = Object.keys(value);
+        for (let i = 0; i < keys.length; i++) {
+            const key = keys[i]!;
+            this.path.push(key);
+            const r = this.walk(value[key]);
+            const c = this.clear;
+            this.path.pop();
+            if (r !== value[key] && !redacted) redacted = copyKeys(value, keys, i);
+            if (redacted) redacted[key] = r;
+            if (c !== value[key] && !clear) clear = copyKeys(value, keys, i);
+            if (clear) clear[key] = c;
+        }
+        this.clear = clear ?? value;
+        return redacted ?? value;
+    }
+
+    private unknown(): string {
+        this.clear = undefined;
+        return "[unknown]";
+    }
+
+    /** The current path as `secretPaths` writes it (`a.b`, `list[0]`, `.` for the value itself). */
+    private pathText(): string {
+        let text = "";
+        for (const part of this.path) text = typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${part}` : part;
+        return text || ".";
+    }
+}
+
+/** The first `count` of `keys` of an object, copied into a new one. */
+function copyKeys(value: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let j = 0; j < count; j++) out[keys[j]!] = value[keys[j]!];
+    return out;
 }
 
 /** Dotted paths of every secret in a value, e.g. `data.tls.key`, `stringData.password`, `args[0]`. */
