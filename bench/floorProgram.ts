@@ -58,4 +58,3 @@ export function registerFloor(list: FloorResource[]): number {
     for (const resource of list) ensure(resource);
     return throughSdkClasses;
 }
-
