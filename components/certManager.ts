@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { certManagerMetricsPort, certManagerWebhookPort, gkeMetadataServer, type GkeDataplane } from "./chartFlows";
+import { apiServerPort, certManagerMetricsPort, certManagerWebhookPort, gkeMetadataServer, type GkeDataplane } from "./chartFlows";
 import { buildPlatformChart } from "./platformChart";
 import { platformCrds, requireCrds } from "./requiredCrds";
 import { rfc1123Label } from "./names";
@@ -156,9 +156,10 @@ export function buildCertManager(name: string, args: CertManagerArgs, parent: pu
             // Wait for the webhook: an issuer applied before it answers is rejected.
             timeoutSeconds: 600,
             values: certManagerValues(args, ns),
-            // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs (443, 6443) out.
+            // Webhook (10250) and metrics (9402) in; API server, ACME and cloud DNS APIs out, all on 443 (GKE's
+            // and AKS's API server endpoint is 443: egress is matched after the Service address is translated).
             ingressTcp: [certManagerWebhookPort, certManagerMetricsPort],
-            egressTcp: [443, 6443],
+            egressTcp: [apiServerPort],
         },
         parent,
         dependsOn,

@@ -5,6 +5,7 @@ import { withDependsOn, type DependsOn } from "./dependsOn";
 import { IstioCsr, istioCsrAddress } from "./istioCsr";
 import { istioCsrNames, rfc1123Label, trustDomainPattern } from "./names";
 import { platformCrds, requireCrds } from "./requiredCrds";
+import { apiServerPort } from "./chartFlows";
 
 /** Where the Istio charts are published; pinned so a chart can only come from Istio's own repository. */
 export const istioChartRepository = "https://istio-release.storage.googleapis.com/charts";
@@ -353,7 +354,7 @@ export function istioNetworkPolicySpecs(args: IstioArgs): Record<string, PolicyS
             policyTypes: ["Ingress", "Egress"],
             // xDS/CA from every proxy, webhooks from the API server (whose address the cluster does not expose).
             ingress: [{ ports: [tcp(15010), tcp(15012), tcp(15014), tcp(15017)] }],
-            egress: [{ to: [internet], ports: [tcp(443), tcp(6443)] }],
+            egress: [{ to: [internet], ports: [tcp(apiServerPort)] }],
         },
         "ingress-gateway": {
             podSelector: { matchLabels: { ...istioNames.ingressSelector } },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultCertManagerResources, helmResources, restrictedContainerSecurityContext, restrictedPodSecurityContext, type ContainerResourcesArgs } from "./certManager";
 import { buildPlatformChart } from "./platformChart";
+import { apiServerPort } from "./chartFlows";
 import { rfc1123Label } from "./names";
 
 /** The stakater Reloader chart this package is tested with. */
@@ -74,7 +75,7 @@ export function buildReloader(name: string, args: ReloaderArgs, parent: pulumi.R
             values: reloaderValues(args),
             // Reloader only talks to the API server (and exposes metrics on 9090).
             ingressTcp: [9090],
-            egressTcp: [443, 6443],
+            egressTcp: [apiServerPort],
         },
         parent,
         dependsOn,

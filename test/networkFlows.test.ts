@@ -250,6 +250,13 @@ describe("network flows: the prod plan", function () {
         assert.ok(open.every((v) => v.enforcementLevel === "advisory"));
         assert.ok(open.some((v) => /istio-system\/allow-istiod opens ingress TCP 15010 \(any peer\) to istiod/.test(v.message)));
     });
+
+    it("opens no egress to the API server beyond 443, the port of GKE's and AKS's endpoint behind kubernetes.default", () => {
+        const open = plan.violations.filter((v) => v.policy === "network-flows-open-beyond" && / opens egress TCP \d+/.test(v.message));
+        const ports = new Set(open.map((v) => / opens egress TCP (\d+)/.exec(v.message)![1]));
+        // DNS (53) is the shared namespace policies'; nothing else, 6443 (a kubeadm API server's port) included.
+        assert.deepEqual([...ports], ["53"], open.map((v) => v.message).join("\n"));
+    });
 });
 
 describe("CertManager: the GKE metadata server policy", () => {
