@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { stackObjects } from "../e2e/kubernetes/stackObjects";
-import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, type PortChangeEvidence } from "../e2e/kubernetes/upVerdicts";
+import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges, type PortChangeEvidence } from "../e2e/kubernetes/upVerdicts";
 import { localClustersEnv, withLocalClusterCallResult, withLocalClusterOutputs } from "../e2e/standins/localClusters";
 
 const gatewayUrn = "urn:pulumi:dev::trustmesh::trustmesh:index:MeshLink$trustmesh:index:MtlsServer$kubernetes:networking.istio.io/v1:Gateway::mesh-mysql-server-gateway";
@@ -46,6 +46,23 @@ describe("e2e up of the Kubernetes layer: verdicts", () => {
         assert.equal(portChangeVerdict({ ...inPlace, withOldPort: ["gke/networking.istio.io/v1/ServiceEntry/istio-system/mysql-remote"] }).updateInPlace, false);
         assert.equal(portChangeVerdict({ ...inPlace, withNewPort: [] }).updateInPlace, false);
         assert.equal(portChangeVerdict({ ...inPlace, ops: new Map() }).updateInPlace, false);
+    });
+
+    it("tells a refresh's drift in the stack's own resources from changes to the objects it only reads", () => {
+        // The shape of `pulumi refresh --event-log` (CLI 3.274.1): one resOutputsEvent per resource, op "update" when its state changed.
+        const crd = "urn:pulumi:dev::trustmesh::trustmesh:index:CertManager$kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition::gke-cert-manager-requires-certificates.cert-manager.io";
+        const namespace = "urn:pulumi:dev::trustmesh::trustmesh:index:NamespaceBaseline$kubernetes:core/v1:Namespace::aks-mysql-namespace";
+        const quota = "urn:pulumi:dev::trustmesh::trustmesh:index:NamespaceBaseline$kubernetes:core/v1:ResourceQuota::aks-mysql-quota";
+        const event = (urn: string, op: string, diffs?: string[]) => JSON.stringify({ resOutputsEvent: { metadata: { urn, op, type: urn.split("::")[2], detailedDiff: null, ...(diffs ? { diffs } : {}) } } });
+        const log = [
+            JSON.stringify({ resourcePreEvent: { metadata: { urn: crd, op: "refresh" } } }),
+            event(crd, "update"),
+            event(namespace, "same"),
+            event(quota, "refresh", ["status"]),
+            "",
+        ].join("\n");
+        assert.deepEqual(refreshChanges(log, new Set([crd])), { drifted: [quota], readChanged: [crd] });
+        assert.deepEqual(refreshChanges([event(namespace, "same"), event(crd, "update")].join("\n"), new Set([crd])), { drifted: [], readChanged: [crd] });
     });
 
     it("finds a port in an object's content, not in its metadata or status, and not inside a longer number", () => {

@@ -20,6 +20,11 @@ function upChecks(up: KubernetesReport["up"]): Array<[string, boolean]> {
     const checks: Array<[string, boolean]> = [
         [`up ${up.stack}: objects by cluster ${JSON.stringify(up.objectsByCluster)} = plan ${JSON.stringify(up.plannedByCluster)}`, sameCounts(up.objectsByCluster, up.plannedByCluster)],
         [`up ${up.stack}: second up changes ${up.secondUpChanges}`, up.secondUpChanges === 0],
+        [`up ${up.stack}: refresh finds drift in ${up.refresh.drifted.length} of the stack's resources (${up.refresh.readChanged.length} read-only objects changed)`, up.refresh.drifted.length === 0],
+        [
+            `up ${up.stack}: policy findings ${up.upPolicyParity.engineFindings} in the engine, ${up.upPolicyParity.offlineFindings} offline, ${up.upPolicyParity.engineOnly.length} only in the engine, ${up.upPolicyParity.offlineOnly.length} only offline`,
+            up.upPolicyParity.engineOnly.length === 0 && up.upPolicyParity.offlineOnly.length === 0,
+        ],
         [`up ${up.stack}: link port ${up.portChange.from} -> ${up.portChange.to} updated ${up.portChange.updated.length} objects in place`, up.updateInPlace],
         [`up ${up.stack}: destroyed to ${up.destroyedTo} resources, objects left ${JSON.stringify(up.objectsLeftByCluster)}`, up.destroyedTo === 0 && Object.values(up.objectsLeftByCluster).every((n) => n === 0)],
     ];

@@ -22,6 +22,8 @@ export interface StackPlan {
     offlineSchemaErrors: string[];
     /** Files or URLs of manifests the provider applies at deploy time (`yaml/v2:ConfigFile`): not rendered offline. */
     unrenderedFiles: string[];
+    /** The offline plan's policy findings (policy and resource; stack-wide findings have an empty URN). */
+    violations: Array<{ policy: string; urn: string }>;
 }
 
 /**
@@ -46,6 +48,7 @@ export function planStack(stack: string, outDir: string, stacksDir?: string): St
         manifests: Array<{ cluster: string; path: string }>;
         schemaErrors: Array<{ kind: string; name: string }>;
         resources: Array<{ type: string; inputs: Record<string, unknown> }>;
+        violations: Array<{ policy: string; urn: string }>;
     };
     return {
         stack,
@@ -56,5 +59,6 @@ export function planStack(stack: string, outDir: string, stacksDir?: string): St
         })),
         offlineSchemaErrors: plan.schemaErrors.map((e) => `${e.kind}/${e.name}`),
         unrenderedFiles: plan.resources.filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile").map((r) => String(r.inputs.file)),
+        violations: plan.violations.map((v) => ({ policy: v.policy, urn: v.urn })),
     };
 }

@@ -1,14 +1,14 @@
 // `pulumi up` of the dev environment with the real engine and the real kubernetes provider against the two
 // local API servers; the cloud providers are the STAND-INS (e2e/standins/), whose cluster answers point at
-// the local API servers (e2e/standins/localClusters.ts). Up, a second up, a link port change, destroy; each
-// checked on the API servers themselves.
+// the local API servers (e2e/standins/localClusters.ts). Up (its policy findings against the offline plan's),
+// a second up, a refresh, a link port change, destroy; each checked on the API servers themselves.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { packConfigDir } from "../../offline/packConfig";
 import { stackFilePath } from "../../offline/stackFile";
 import { binDir, repoRoot } from "../cache";
-import { policyPackDir } from "../checks/preview";
+import { compareFindings, policyPackDir } from "../checks/preview";
 import { readEventLog } from "../events";
 import { localClustersEnv } from "../standins/localClusters";
 import { createStack, createWorkspace, type E2eWorkspace } from "../workspace";
@@ -17,7 +17,7 @@ import { clusterEndpoints, writeExecCredentialPlugins } from "./execPlugins";
 import { statusMessage } from "./kubeClient";
 import type { LocalCluster } from "./localCluster";
 import { planStack } from "./plannedManifests";
-import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict } from "./upVerdicts";
+import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges } from "./upVerdicts";
 import { findObjects, objectKey, stackObjects, type StackObject } from "./stackObjects";
 
 /** The `kubernetes.up` key of the e2e report. */
@@ -29,6 +29,16 @@ export interface KubernetesUpReport {
     plannedByCluster: Record<string, number>;
     /** Steps other than "same" in the second up. */
     secondUpChanges: number;
+    /**
+     * A refresh after the second up: the stack's own resources whose state it changed (what the API servers
+     * hold that the state does not: must be none), and the read-only objects (`get`) it changed.
+     */
+    refresh: { drifted: string[]; readChanged: string[] };
+    /**
+     * The policy pack the CLI ran during the first up (every value known) against the offline plan of the
+     * same stack file, pair for pair: `engineOnly` and `offlineOnly` must be empty.
+     */
+    upPolicyParity: { engineFindings: number; offlineFindings: number; engineOnly: { policy: string; urn: string }[]; offlineOnly: { policy: string; urn: string }[]; notApplicableInEngine: { policy: string; urn: string }[] };
     /** The link port change updated objects and replaced, created or deleted none (same uids on the API servers). */
     updateInPlace: boolean;
     portChange: { configKey: string; from: number; to: number; updated: string[]; notInPlace: string[]; uidsChanged: string[]; objectsWithNewPort: string[]; objectsWithOldPort: string[] };
@@ -36,9 +46,9 @@ export interface KubernetesUpReport {
     destroyedTo: number;
     /** The stack's objects still on each API server after destroy. */
     objectsLeftByCluster: Record<string, number>;
-    seconds: { up: number; secondUp: number; portChangeUp: number; destroy: number };
+    seconds: { up: number; secondUp: number; refresh: number; portChangeUp: number; destroy: number };
     /** The engine's step summary of each run. */
-    steps: Record<"up" | "secondUp" | "portChangeUp" | "destroy", Record<string, number> | undefined>;
+    steps: Record<"up" | "secondUp" | "refresh" | "portChangeUp" | "destroy", Record<string, number> | undefined>;
     /** How readiness is awaited without kubelets (see e2e/kubernetes/program.ts). */
     awaiting: string;
     failures: string[];
@@ -119,10 +129,19 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
             if (result.code !== 0) throw new Error(`pulumi ${args[0]} (${what}) exited ${result.code} after ${seconds(result.ms)} s:\n${result.stderr.slice(-2500)}${result.stdout.slice(-4000)}`);
             return result;
         };
-        const exportState = async () => JSON.parse((await pulumi("export", ["stack", "export"])).stdout).deployment as { resources?: Array<{ urn: string; type: string }> };
+        const exportState = async () => JSON.parse((await pulumi("export", ["stack", "export"])).stdout).deployment as { resources?: Array<{ urn: string; type: string; external?: boolean }> };
 
         const up = await pulumi("up", ["up", "--yes", "--skip-preview", "--event-log", events("up"), ...policy]);
-        log(`up: ${JSON.stringify(readEventLog(events("up")).summary)} in ${seconds(up.ms)} s`);
+        const upEvents = readEventLog(events("up"));
+        log(`up: ${JSON.stringify(upEvents.summary)} in ${seconds(up.ms)} s`);
+        const upPolicyParity = compareFindings(
+            upEvents.policies.map((p) => ({ policy: p.policy, urn: p.urn })),
+            plan.violations,
+            upEvents,
+        );
+        const { engineOnly, offlineOnly } = upPolicyParity;
+        if (engineOnly.length || offlineOnly.length) failures.push(`the up's policy findings differ from the offline plan's: only in the engine ${JSON.stringify(engineOnly)}, only offline ${JSON.stringify(offlineOnly)}`);
+        log(`up policy parity: ${upPolicyParity.engineFindings} findings from the CLI-run pack, ${upPolicyParity.offlineFindings} offline; ${engineOnly.length} only in the engine, ${offlineOnly.length} only offline, ${upPolicyParity.notApplicableInEngine.length} not applicable under the CLI`);
         const objects: StackObject[] = stackObjects(await exportState());
         const inState = new Set(objects.map((o) => objectKey(o.cluster, o.object)));
         const notInState = [...planned].filter((k) => !inState.has(k));
@@ -140,6 +159,18 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
         const secondUpChanges = changes(readEventLog(events("second-up")).summary);
         if (secondUpChanges !== 0) failures.push(`the second up changed ${secondUpChanges} resources: ${JSON.stringify(readEventLog(events("second-up")).summary)}`);
         log(`second up: ${secondUpChanges} changes in ${seconds(second.ms)} s`);
+
+        // Refresh reads every object back from the API servers: drift is what they changed or filled in
+        // that the state does not hold (a perpetual diff on the next up).
+        const refresh = await pulumi("refresh", ["refresh", "--yes", "--skip-preview", "--event-log", events("refresh")]);
+        const readUrns = new Set(((await exportState()).resources ?? []).filter((r) => r.external).map((r) => r.urn));
+        const refreshed = refreshChanges(readFileSync(events("refresh"), "utf8"), readUrns);
+        const refreshSummaryChanges = changes(readEventLog(events("refresh")).summary);
+        if (refreshed.drifted.length + refreshed.readChanged.length !== refreshSummaryChanges) {
+            failures.push(`the refresh's summary counts ${refreshSummaryChanges} changes, its events name ${refreshed.drifted.length + refreshed.readChanged.length} resources: the event log's shape is not the one read here`);
+        }
+        if (refreshed.drifted.length) failures.push(`refresh changed the state of ${refreshed.drifted.length} of the stack's resources (drift): ${refreshed.drifted.join(", ")}`);
+        log(`refresh in ${seconds(refresh.ms)} s: ${JSON.stringify(readEventLog(events("refresh")).summary)}; drift in ${refreshed.drifted.length} of the stack's resources, ${refreshed.readChanged.length} read-only objects changed (${refreshed.readChanged.map((u) => u.split("::").pop()).join(", ")})`);
 
         // A link's port: the mesh link's own port (gateway servers, ServiceEntry, DestinationRule, NetworkPolicy).
         const workspaceStackFile = path.join(ws.projectDir, "stacks", `Pulumi.${stack}.yaml`);
@@ -178,6 +209,8 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
             objectsByCluster: afterUp.presentByCluster,
             plannedByCluster,
             secondUpChanges,
+            refresh: refreshed,
+            upPolicyParity,
             updateInPlace,
             portChange: { configKey: "trustmesh:mesh.links[0].linkPort", from, to, updated, notInPlace, uidsChanged, objectsWithNewPort: withNewPort, objectsWithOldPort: withOldPort },
             destroyedTo,
@@ -185,10 +218,11 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
             steps: {
                 up: readEventLog(events("up")).summary,
                 secondUp: readEventLog(events("second-up")).summary,
+                refresh: readEventLog(events("refresh")).summary,
                 portChangeUp: readEventLog(events("port-change-up")).summary,
                 destroy: readEventLog(events("destroy")).summary,
             },
-            seconds: { up: seconds(up.ms), secondUp: seconds(second.ms), portChangeUp: seconds(portUp.ms), destroy: seconds(destroy.ms) },
+            seconds: { up: seconds(up.ms), secondUp: seconds(second.ms), refresh: seconds(refresh.ms), portChangeUp: seconds(portUp.ms), destroy: seconds(destroy.ms) },
             awaiting:
                 "pulumi.com/skipAwait on Deployment, StatefulSet, DaemonSet and Service only (no kubelet runs their pods); every other object and every delete keeps the provider's await",
             failures,

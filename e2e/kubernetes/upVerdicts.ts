@@ -11,6 +11,23 @@ export function changes(summary: Record<string, number> | undefined): number {
         .reduce((sum, [, n]) => sum + n, 0);
 }
 
+/**
+ * A refresh's verdict from its event log: the URNs whose state it changed (any step other than "same"
+ * or "refresh" on their outputs event, or a non-empty diff), split into the stack's own resources
+ * (drift: a perpetual diff on the next up) and the objects it only reads (`get`, e.g. the platform's CRDs,
+ * which their owner and the API server keep changing).
+ */
+export function refreshChanges(eventLogText: string, readUrns: Set<string>): { drifted: string[]; readChanged: string[] } {
+    const changed = new Set<string>();
+    for (const line of eventLogText.split("\n")) {
+        if (!line.trim()) continue;
+        const meta = JSON.parse(line).resOutputsEvent?.metadata as { urn: string; op: string; diffs?: string[] } | undefined;
+        if (meta && (!["same", "refresh", "read"].includes(meta.op) || (meta.diffs ?? []).length > 0)) changed.add(meta.urn);
+    }
+    const urns = [...changed].sort();
+    return { drifted: urns.filter((u) => !readUrns.has(u)), readChanged: urns.filter((u) => readUrns.has(u)) };
+}
+
 /** Every op the engine reported per Kubernetes object's URN, from an event log's text (a replace shows as several). */
 export function kubernetesOpsByUrn(eventLogText: string): Map<string, Set<string>> {
     const ops = new Map<string, Set<string>>();
