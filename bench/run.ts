@@ -106,6 +106,14 @@ export function measureSize(n: number, work: string, runs = 3): { row: BenchRow;
         floorWallMs: spreadOf(floored.map((f) => f.wallMs)),
         floorRssMb: spreadOf(floored.map((f) => f.rssMb)),
     };
+    const ratioSpread = (ratios: number[]): Spread => {
+        const s = spreadOf(ratios.map((r) => r * 100));
+        return { median: s.median / 100, min: s.min / 100, max: s.max / 100 };
+    };
+    const runRatios = {
+        cpu: ratioSpread(planned.map((p, i) => p.cpuMs / floored[i]!.cpuMs)),
+        rss: ratioSpread(planned.map((p, i) => p.rssMb / floored[i]!.rssMb)),
+    };
     const policyShares = planned.map((p) => (p.cpuTimings.configMs + p.cpuTimings.schemaMs + p.cpuTimings.policyMs) / (p.cpuTimings.configMs + p.cpuTimings.programMs + p.cpuTimings.schemaMs + p.cpuTimings.policyMs));
     const row: BenchRow = {
         n,
@@ -122,6 +130,7 @@ export function measureSize(n: number, work: string, runs = 3): { row: BenchRow;
         rssRatio: round(spread.rssMb.median / spread.floorRssMb.median, 2),
         policyShare: round(spreadOf(policyShares.map((x) => x * 1000)).median / 1000, 3),
         spread,
+        runRatios,
         floorSettings: floored[0]!.runtime,
         floorThroughSdkClasses: floored[0]!.throughSdkClasses,
     };
@@ -146,10 +155,10 @@ function round(value: number, digits = 0): number {
 }
 
 export function tableLines(rows: BenchRow[]): string[] {
-    const header = ["N", "resources", "runs", "CPU ms", "wall ms", "RSS MB", "floor CPU", "floor wall", "floor MB", "CPU x", "RSS x", "wall x", "policy+schema"];
+    const header = ["N", "resources", "runs", "CPU ms", "wall ms", "RSS MB", "floor CPU", "floor wall", "floor MB", "CPU x", "RSS x", "wall x", "CPU x per run", "policy+schema"];
     const range = (s: Spread) => `${s.median} (${s.min}-${s.max})`;
     const cells = rows.map((r) =>
-        [r.n, r.resources, r.runs, range(r.spread.cpuMs), range(r.spread.wallMs), range(r.spread.rssMb), range(r.spread.floorCpuMs), range(r.spread.floorWallMs), range(r.spread.floorRssMb), r.cpuRatio, r.rssRatio, r.wallRatio, `${(r.policyShare * 100).toFixed(1)}%`].map(String),
+        [r.n, r.resources, r.runs, range(r.spread.cpuMs), range(r.spread.wallMs), range(r.spread.rssMb), range(r.spread.floorCpuMs), range(r.spread.floorWallMs), range(r.spread.floorRssMb), r.cpuRatio, r.rssRatio, r.wallRatio, range(r.runRatios.cpu), `${(r.policyShare * 100).toFixed(1)}%`].map(String),
     );
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const line = (c: string[]) => c.map((v, i) => v.padStart(widths[i]!)).join("  ");

@@ -71,6 +71,8 @@ export interface BenchRow {
     /** CPU time of config validation + schema checks + policies over the plan's CPU time. */
     policyShare: number;
     spread: { cpuMs: Spread; wallMs: Spread; rssMb: Spread; floorCpuMs: Spread; floorWallMs: Spread; floorRssMb: Spread };
+    /** Each run's own ratio (its plan over the floor run right after it), median and spread: how far one pair can be trusted. */
+    runRatios: { cpu: Spread; rss: Spread };
     /** The settings both sides ran under (checked equal before a row is reported). */
     floorSettings: ChildRuntime;
     /** How many of the floor's resources were built with their provider SDK class (the rest: providers, trustmesh's components). */

@@ -85,6 +85,9 @@ describe("bench: a fair floor", () => {
             assert.equal(row.cpuRatio, Math.round((row.cpuMs / row.floorCpuMs) * 100) / 100);
             assert.ok(row.policyShare > 0 && row.policyShare < 1);
             assert.equal(row.runs, 1);
+            // One run: its own ratio is the row's, to the rounding of each.
+            assert.ok(Math.abs(row.runRatios.cpu.median - row.cpuMs / row.floorCpuMs) < 0.006, `run ratio ${row.runRatios.cpu.median}, row ${row.cpuMs / row.floorCpuMs}`);
+            assert.equal(row.runRatios.cpu.min, row.runRatios.cpu.max);
             assert.ok(row.floorThroughSdkClasses > 100 && row.floorThroughSdkClasses < row.resources, `the floor built ${row.floorThroughSdkClasses} of ${row.resources} through SDK classes`);
         } finally {
             rmSync(work, { recursive: true, force: true });
