@@ -125,9 +125,10 @@ export function metadataOf(props: Record<string, any> | undefined): Record<strin
     return metadata && typeof metadata === "object" ? metadata : {};
 }
 
-/** A Kubernetes type token's group and kind, version ignored (`networking.istio.io`, `Gateway`), parsed once per token: policies ask it of every resource, for each policy. */
+/** Type tokens parsed so far: policies ask the kind of every resource, for each policy. */
 const parsedTypes = new Map<string, { group: string; kind: string } | undefined>();
 
+/** A Kubernetes type token's group and kind, version ignored (`networking.istio.io`, `Gateway`), or undefined. */
 function parseKubernetesType(type: string): { group: string; kind: string } | undefined {
     if (parsedTypes.has(type)) return parsedTypes.get(type);
     const match = /^kubernetes:([^:]+):([^:]+)$/.exec(type);
