@@ -21,9 +21,7 @@ function isUnknown(value: unknown): boolean {
  * written manifest still has the structure an API server accepts.
  */
 export function redactSecrets(value: unknown): unknown {
-    if (isSecretWrapper(value)) return redactShape(unwrapSecrets(value.value));
-    if (isUnknown(value)) return "[unknown]";
-    return mapChanged(value, redactSecrets);
+    return inputViews(value).redacted;
 }
 
 function redactShape(value: unknown): unknown {
@@ -32,57 +30,26 @@ function redactShape(value: unknown): unknown {
     return SECRET_PLACEHOLDER;
 }
 
-/** The same value with secret wrappers removed: for code that must see the cleartext (policies, schemas). */
+/** The same value with secret wrappers removed (unknowns undefined): for code that must see the cleartext (policies, schemas). */
 export function unwrapSecrets(value: unknown): unknown {
-    if (isSecretWrapper(value)) return unwrapSecrets(value.value);
-    if (isUnknown(value)) return undefined;
-    return mapChanged(value, unwrapSecrets);
-}
-
-/**
- * A list's items or a plain object's values through `f`, copied only when `f` changed one: a subtree
- * without secrets or unknowns is returned as it is, so the views the engine records of every input
- * (redacted, cleartext) share it instead of each holding a copy. Callers treat the result as read-only.
- */
-function mapChanged(value: unknown, f: (v: unknown) => unknown): unknown {
-    if (Array.isArray(value)) {
-        let out: unknown[] | undefined;
-        for (let i = 0; i < value.length; i++) {
-            const mapped = f(value[i]);
-            if (mapped !== value[i] && !out) out = value.slice(0, i);
-            if (out) out.push(mapped);
-        }
-        return out ?? value;
-    }
-    if (isPlainObject(value)) {
-        let out: Record<string, unknown> | undefined;
-        const keys = Object.keys(value);
-        for (let i = 0; i < keys.length; i++) {
-            const key = keys[i]!;
-            const mapped = f(value[key]);
-            if (mapped !== value[key] && !out) out = copyKeys(value, keys, i);
-            if (out) out[key] = mapped;
-        }
-        return out ?? value;
-    }
-    return value;
+    return inputViews(value).clear;
 }
 
 /** The three views the engine records of a resource's inputs. */
 export interface InputViews {
-    /** `redactSecrets(value)`. */
+    /** Every secret "[secret]" (keeping a secret map's or list's shape), every unknown "[unknown]". */
     redacted: unknown;
-    /** `unwrapSecrets(value)`. */
+    /** Secret wrappers removed, unknowns undefined. */
     clear: unknown;
-    /** `secretPaths(value)`. */
+    /** Dotted paths of the secrets. */
     secretPaths: string[];
 }
 
 /**
  * The redacted view, the cleartext view and the secret paths of a value in one walk: what the engine
- * records of every input of every resource. Same results as the three functions apart, with less work
- * and garbage: paths are written out only for secrets, and a subtree with neither secrets nor unknowns
- * is shared by both views rather than copied.
+ * records of every input of every resource (`redactSecrets`, `unwrapSecrets` and `secretPaths` each
+ * take one of them). Paths are written out only for secrets, and a subtree with neither secrets nor
+ * unknowns is shared by both views rather than copied: callers treat the views as read-only.
  */
 export function inputViews(value: unknown): InputViews {
     const walker = new ViewWalker();
@@ -166,14 +133,9 @@ function copyKeys(value: Record<string, unknown>, keys: string[], count: number)
     return out;
 }
 
-/** Dotted paths of every secret in a value, e.g. `data.tls.key`, `stringData.password`, `args[0]`. */
-export function secretPaths(value: unknown, prefix = ""): string[] {
-    if (isSecretWrapper(value)) return [prefix || "."];
-    if (Array.isArray(value)) return value.flatMap((item, i) => secretPaths(item, `${prefix}[${i}]`));
-    if (isPlainObject(value)) {
-        return Object.entries(value).flatMap(([k, v]) => secretPaths(v, prefix ? `${prefix}.${k}` : k));
-    }
-    return [];
+/** Dotted paths of every secret in a value, e.g. `data.tls.key`, `stringData.password`, `args[0]`; `.` for the value itself. */
+export function secretPaths(value: unknown): string[] {
+    return inputViews(value).secretPaths;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -4,25 +4,60 @@ import { unknown as sdkUnknown } from "@pulumi/pulumi/output";
 import { inputViews, redactSecrets, secretPaths, unwrapSecrets } from "../offline/values";
 
 const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+const unknownValue = pulumi.runtime.unknownValue;
 
 describe("inputViews: the engine's one walk over a resource's inputs", () => {
-    const cases: Record<string, unknown> = {
-        "plain values": { a: 1, b: "x", c: [true, null, { d: 2 }], e: {} },
-        "a secret string deep in an object": { metadata: { name: "n" }, stringData: { password: secret("hunter2"), user: "u" } },
-        "a secret map keeps its shape": { data: secret({ "tls.crt": "A", "tls.key": "B" }) },
-        "secrets in a list": { args: ["--a", secret("s1"), { token: secret("s2") }] },
-        "a secret holding a secret": { v: secret(secret("inner")) },
-        "the value itself a secret": secret({ k: "v" }),
-        "unknowns of both kinds": { ip: pulumi.runtime.unknownValue, id: sdkUnknown, list: [pulumi.runtime.unknownValue, "kept"] },
-        "a secret beside an unknown": { a: secret("s"), b: pulumi.runtime.unknownValue, c: { d: secret([1, 2]) } },
-        "a primitive": "just a string",
-    };
-    for (const [name, value] of Object.entries(cases)) {
-        it(`gives what redactSecrets, unwrapSecrets and secretPaths give: ${name}`, () => {
-            const views = inputViews(value);
-            assert.deepEqual(views.redacted, redactSecrets(value));
-            assert.deepEqual(views.clear, unwrapSecrets(value));
-            assert.deepEqual(views.secretPaths, secretPaths(value));
+    const cases: Array<{ name: string; value: unknown; redacted: unknown; clear: unknown; paths: string[] }> = [
+        { name: "plain values", value: { a: 1, b: "x", c: [true, null, { d: 2 }], e: {} }, redacted: { a: 1, b: "x", c: [true, null, { d: 2 }], e: {} }, clear: { a: 1, b: "x", c: [true, null, { d: 2 }], e: {} }, paths: [] },
+        {
+            name: "a secret string deep in an object",
+            value: { metadata: { name: "n" }, stringData: { password: secret("hunter2"), user: "u" } },
+            redacted: { metadata: { name: "n" }, stringData: { password: "[secret]", user: "u" } },
+            clear: { metadata: { name: "n" }, stringData: { password: "hunter2", user: "u" } },
+            paths: ["stringData.password"],
+        },
+        {
+            name: "a secret map keeps its shape",
+            value: { data: secret({ "tls.crt": "A", "tls.key": "B" }) },
+            redacted: { data: { "tls.crt": "[secret]", "tls.key": "[secret]" } },
+            clear: { data: { "tls.crt": "A", "tls.key": "B" } },
+            paths: ["data"],
+        },
+        {
+            name: "secrets in a list",
+            value: { args: ["--a", secret("s1"), { token: secret("s2") }] },
+            redacted: { args: ["--a", "[secret]", { token: "[secret]" }] },
+            clear: { args: ["--a", "s1", { token: "s2" }] },
+            paths: ["args[1]", "args[2].token"],
+        },
+        { name: "a secret holding a secret", value: { v: secret(secret("inner")) }, redacted: { v: "[secret]" }, clear: { v: "inner" }, paths: ["v"] },
+        { name: "the value itself a secret", value: secret({ k: "v" }), redacted: { k: "[secret]" }, clear: { k: "v" }, paths: ["."] },
+        {
+            name: "unknowns of both kinds",
+            value: { ip: unknownValue, id: sdkUnknown, list: [unknownValue, "kept"] },
+            redacted: { ip: "[unknown]", id: "[unknown]", list: ["[unknown]", "kept"] },
+            clear: { ip: undefined, id: undefined, list: [undefined, "kept"] },
+            paths: [],
+        },
+        {
+            name: "a secret beside an unknown",
+            value: { a: secret("s"), b: unknownValue, c: { d: secret([1, 2]) } },
+            redacted: { a: "[secret]", b: "[unknown]", c: { d: ["[secret]", "[secret]"] } },
+            clear: { a: "s", b: undefined, c: { d: [1, 2] } },
+            paths: ["a", "c.d"],
+        },
+        { name: "a primitive", value: "just a string", redacted: "just a string", clear: "just a string", paths: [] },
+    ];
+    for (const c of cases) {
+        it(`redacts, unwraps and finds the secret paths: ${c.name}`, () => {
+            const views = inputViews(c.value);
+            assert.deepEqual(views.redacted, c.redacted);
+            assert.deepEqual(views.clear, c.clear);
+            assert.deepEqual(views.secretPaths, c.paths);
+            // The single-view functions give the same.
+            assert.deepEqual(redactSecrets(c.value), c.redacted);
+            assert.deepEqual(unwrapSecrets(c.value), c.clear);
+            assert.deepEqual(secretPaths(c.value), c.paths);
         });
     }
 
