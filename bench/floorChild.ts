@@ -10,7 +10,6 @@ import "../offline/fakes/index";
 import type { FloorFigures, FloorResource } from "./types";
 import { activeRuntimeSettings, withOfflineRuntimeSettings } from "../offline/engine";
 import { cpuMsSince, runChild } from "./child";
-import { sdkModuleOf } from "./sdkClass";
 import { registerFloor } from "./floorProgram";
 
 async function main(): Promise<void> {
@@ -20,16 +19,9 @@ async function main(): Promise<void> {
     const cpuStart = process.cpuUsage();
     // Under the offline engine's own runtime settings, so the ratio measures trustmesh's work only.
     const runtime = await withOfflineRuntimeSettings(async () => {
-        // Inside the measured window: the plan loads the same provider modules inside its own (the
-        // SDKs load their submodules on first use, while the program runs).
-        for (const module of new Set(list.map((r) => sdkModuleOf(r.type)).filter((m): m is string => !!m))) {
-            try {
-                await import(module);
-            } catch {
-                // A provider SDK that is not installed: the generic CustomResource registers its type anyway.
-            }
-        }
         await pulumi.runtime.setMocks({ newResource: newFakeResource, call: fakeCallResult }, "trustmesh", "prod", false);
+        // registerFloor loads each provider SDK module on first use, inside this measured window, as the
+        // plan loads them inside its own (the SDKs load their submodules while the program runs).
         let throughSdkClasses = 0;
         await pulumi.runtime.runInPulumiStack(async () => {
             throughSdkClasses = registerFloor(list);

@@ -2,15 +2,13 @@
 // with no trustmesh code. Kept apart from the child so a test can run it under the offline engine and
 // compare what it registers with what the plan registered.
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource } from "../offline/engine";
+import { programResources, type RecordedResource } from "../offline/engine";
 import type { FloorResource } from "./types";
 import { sdkClassOf } from "./sdkClass";
 
 /** What the floor needs of a plan's resources: the graph and the redacted inputs, never a secret value. */
 export function floorResources(resources: RecordedResource[]): FloorResource[] {
-    return resources
-        .filter((r) => r.type !== "pulumi:pulumi:Stack")
-        .map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider, dependencies: r.dependencies, inputs: r.inputs }));
+    return programResources(resources).map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent, provider: r.provider, dependencies: r.dependencies, inputs: r.inputs }));
 }
 
 // Plain subclasses: the SDK's base classes are abstract, and registerOutputs is protected.

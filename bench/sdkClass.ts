@@ -30,6 +30,14 @@ export function sdkModuleOf(type: string): string | undefined {
  * neither applies.
  */
 export function sdkClassOf(type: string): SdkResourceClass | undefined {
+    // Once per type: a program imports each class once, not once per resource.
+    if (!resolved.has(type)) resolved.set(type, resolveSdkClass(type));
+    return resolved.get(type);
+}
+
+const resolved = new Map<string, SdkResourceClass | undefined>();
+
+function resolveSdkClass(type: string): SdkResourceClass | undefined {
     const name = type.split(":")[2];
     const module = sdkModuleOf(type);
     if (!module || !name) return undefined;

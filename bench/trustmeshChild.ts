@@ -1,6 +1,7 @@
 // One bench run in its own process: plans the prod stack scaled to N links and writes its figures
 // and the registered resources (for the floor: graph and redacted inputs) as JSON. Usage: trustmeshChild.ts <n> <resultFile> <resourcesFile>
 import { writeFileSync } from "node:fs";
+import { programResources } from "../offline/engine";
 import { planStackFile } from "../offline/plan";
 import { scaledStackFile } from "./scaledStack";
 import type { TrustmeshFigures } from "./types";
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     const cpuStart = process.cpuUsage();
     const result = await planStackFile(file);
     const cpuMs = cpuMsSince(cpuStart);
-    const resources = result.run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    const resources = programResources(result.run.resources);
     const figures: TrustmeshFigures = {
         n,
         resources: resources.length,

@@ -173,6 +173,11 @@ class RecordingMonitor extends MockMonitor {
     }
 }
 
+/** The resources the program declared: everything registered but the stack itself, counted alike everywhere. */
+export function programResources<T extends { type: string }>(resources: readonly T[]): T[] {
+    return resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+}
+
 let running = false;
 
 /**

@@ -5,7 +5,7 @@ import type { EnvironmentConfig } from "../stacks/config";
 import { parseEnvironmentConfig } from "../stacks/config";
 import { clusterReach } from "../stacks/config/deploy";
 import { environmentProgram } from "../stacks/program";
-import { runOffline, type OfflineRun, type RecordedResource } from "./engine";
+import { programResources, runOffline, type OfflineRun, type RecordedResource } from "./engine";
 import { crossCloudPaths, linkPathProblems, type LinkPath } from "./linkPaths";
 import { manifestPath, manifestsOf, type Manifest } from "./manifests";
 import { packEnforcementOf } from "../policy/packConfig";
@@ -84,11 +84,6 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const file = readStackFile(options.stack, options.stacksDir);
     const result = await planStackFile(file, options);
     return { ...result, durationMs: performance.now() - started };
-}
-
-/** The resources the program declared: everything registered but the stack itself, counted alike everywhere. */
-export function programResources<T extends { type: string }>(resources: readonly T[]): T[] {
-    return resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
 }
 
 /** Plans a stack file already in memory (the bench builds one): the phases of planStack after the read. */

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { environmentDiagram } from "./diagram";
 import type { RecordedResource } from "./engine";
 import { clusterOf } from "./manifests";
-import { planExitCode, programResources, type PlanResult } from "./plan";
+import { programResources } from "./engine";
+import { planExitCode, type PlanResult } from "./plan";
 
 export interface ReportGroup {
     /** Where the resources land: a cloud, a cluster, the PKI in state, or the component tree. */
