@@ -48,6 +48,16 @@ function providerUrn(reference: string | undefined): string | undefined {
     return isDefaultProvider(urn) ? undefined : urn;
 }
 
+/**
+ * Steps that change something. Reads are not: an object a program reads (`Resource.get`, e.g. a
+ * platform's CRD) is read again on every run, and the engine counts each as "read".
+ */
+export function changes(summary: Record<string, number> | undefined): number {
+    return Object.entries(summary ?? {})
+        .filter(([op]) => op !== "same" && op !== "read")
+        .reduce((sum, [, n]) => sum + n, 0);
+}
+
 export function readEventLog(file: string): EventLog {
     const log: EventLog = { resources: [], defaultProviders: [], policies: [], analyzed: {}, stackAnalyzed: [], errors: [] };
     if (!existsSync(file)) return log;

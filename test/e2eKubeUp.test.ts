@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { stackObjects } from "../e2e/kubernetes/stackObjects";
-import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges, type PortChangeEvidence } from "../e2e/kubernetes/upVerdicts";
+import { changes } from "../e2e/events";
+import { kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges, type PortChangeEvidence } from "../e2e/kubernetes/upVerdicts";
 import { localClustersEnv, withLocalClusterCallResult, withLocalClusterOutputs } from "../e2e/standins/localClusters";
 
 const gatewayUrn = "urn:pulumi:dev::trustmesh::trustmesh:index:MeshLink$trustmesh:index:MtlsServer$kubernetes:networking.istio.io/v1:Gateway::mesh-mysql-server-gateway";

@@ -3,11 +3,10 @@
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { packConfigDir } from "../../offline/packConfig";
 import { stackFilePath } from "../../offline/stackFile";
-import { readEventLog } from "../events";
+import { changes, readEventLog } from "../events";
 import { createStack, type E2eWorkspace } from "../workspace";
-import { policyPackDir } from "./preview";
+import { policyArgs } from "./preview";
 
 export interface UpReport {
     stack: string;
@@ -41,12 +40,6 @@ const outputs: Pick<EnvironmentStackOutputs, "environment" | "rootCaCertificate"
 export = outputs;
 `;
 
-function changed(summary: Record<string, number> | undefined): number {
-    return Object.entries(summary ?? {})
-        .filter(([op]) => op !== "same")
-        .reduce((sum, [, n]) => sum + n, 0);
-}
-
 export async function pkiUp(ws: E2eWorkspace, log: (line: string) => void, tlsProvider: string): Promise<UpReport> {
     const dir = path.join(ws.projectDir, "e2e-pki");
     mkdirSync(dir);
@@ -59,7 +52,7 @@ export async function pkiUp(ws: E2eWorkspace, log: (line: string) => void, tlsPr
     const failures: string[] = [];
     const pulumi = (args: string[]) => ws.pulumi([...args, "--stack", stack], { cwd: dir });
     const events = (name: string) => path.join(ws.root, `pki-${name}.events.jsonl`);
-    const policy = ["--policy-pack", policyPackDir, "--policy-pack-config", path.join(packConfigDir, "dev.json")];
+    const policy = policyArgs("dev");
 
     const up = await pulumi(["up", "--yes", "--event-log", events("up"), ...policy]);
     if (up.code !== 0) throw new Error(`pki up failed (exit ${up.code}):\n${up.stderr.slice(-3000)}${up.stdout.slice(-3000)}`);
@@ -81,11 +74,11 @@ export async function pkiUp(ws: E2eWorkspace, log: (line: string) => void, tlsPr
     if (outputs.environment !== "dev") failures.push(`stack output environment is ${JSON.stringify(outputs.environment)}, expected "dev"`);
 
     const second = await pulumi(["up", "--yes", "--event-log", events("up2"), ...policy]);
-    const secondUpChanges = second.code === 0 ? changed(readEventLog(events("up2")).summary) : -1;
+    const secondUpChanges = second.code === 0 ? changes(readEventLog(events("up2")).summary) : -1;
     if (secondUpChanges !== 0) failures.push(`the second up changed ${secondUpChanges} resources (exit ${second.code})`);
 
     const refresh = await pulumi(["refresh", "--yes", "--event-log", events("refresh")]);
-    const refreshDrift = refresh.code === 0 ? changed(readEventLog(events("refresh")).summary) : -1;
+    const refreshDrift = refresh.code === 0 ? changes(readEventLog(events("refresh")).summary) : -1;
     if (refreshDrift !== 0) failures.push(`refresh found drift in ${refreshDrift} resources (exit ${refresh.code})`);
 
     const destroy = await pulumi(["destroy", "--yes"]);

@@ -39,7 +39,8 @@ export interface StackReport {
 
 export const policyPackDir = path.join(repoRoot, "policy");
 
-function policyArgs(environment: string): string[] {
+/** The CLI flags that run the pack with an environment's pack config. */
+export function policyArgs(environment: string): string[] {
     return ["--policy-pack", policyPackDir, "--policy-pack-config", path.join(packConfigDir, `${environment}.json`)];
 }
 

@@ -5,11 +5,10 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { packConfigDir } from "../../offline/packConfig";
 import { stackFilePath } from "../../offline/stackFile";
 import { binDir, repoRoot } from "../cache";
-import { compareFindings, policyPackDir } from "../checks/preview";
-import { readEventLog } from "../events";
+import { compareFindings, policyArgs } from "../checks/preview";
+import { changes, readEventLog } from "../events";
 import { localClustersEnv } from "../standins/localClusters";
 import { createStack, createWorkspace, type E2eWorkspace } from "../workspace";
 import { clientCertificate, type E2eCa } from "./clusterPki";
@@ -17,7 +16,7 @@ import { clusterEndpoints, writeExecCredentialPlugins } from "./execPlugins";
 import { statusMessage } from "./kubeClient";
 import type { LocalCluster } from "./localCluster";
 import { planStack } from "./plannedManifests";
-import { changes, kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges } from "./upVerdicts";
+import { kubernetesOpsByUrn, objectsCarryingPort, portChangeVerdict, refreshChanges } from "./upVerdicts";
 import { findObjects, objectKey, stackObjects, type StackObject } from "./stackObjects";
 
 /** The `kubernetes.up` key of the e2e report. */
@@ -121,7 +120,7 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
             SSL_CERT_FILE: caBundle,
         });
         const events = (name: string) => path.join(ws.root, `kube-${name}.events.jsonl`);
-        const policy = ["--policy-pack", policyPackDir, "--policy-pack-config", path.join(packConfigDir, `${stack}.json`)];
+        const policy = policyArgs(stack);
         const pulumi = async (what: string, args: string[]) => {
             log(`pulumi ${args[0]} (${what}) ...`);
             const result = await ws.pulumi([...args, "--stack", stack], { timeoutMs: operationTimeoutMs });
@@ -142,7 +141,8 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
         const { engineOnly, offlineOnly } = upPolicyParity;
         if (engineOnly.length || offlineOnly.length) failures.push(`the up's policy findings differ from the offline plan's: only in the engine ${JSON.stringify(engineOnly)}, only offline ${JSON.stringify(offlineOnly)}`);
         log(`up policy parity: ${upPolicyParity.engineFindings} findings from the CLI-run pack, ${upPolicyParity.offlineFindings} offline; ${engineOnly.length} only in the engine, ${offlineOnly.length} only offline, ${upPolicyParity.notApplicableInEngine.length} not applicable under the CLI`);
-        const objects: StackObject[] = stackObjects(await exportState());
+        const stateAfterUp = await exportState();
+        const objects: StackObject[] = stackObjects(stateAfterUp);
         const inState = new Set(objects.map((o) => objectKey(o.cluster, o.object)));
         const notInState = [...planned].filter((k) => !inState.has(k));
         const notInPlan = [...inState].filter((k) => !planned.has(k));
@@ -156,21 +156,24 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
         log(`objects on the API servers: ${JSON.stringify(afterUp.presentByCluster)} (plan ${JSON.stringify(plannedByCluster)})`);
 
         const second = await pulumi("second-up", ["up", "--yes", "--skip-preview", "--event-log", events("second-up"), ...policy]);
-        const secondUpChanges = changes(readEventLog(events("second-up")).summary);
-        if (secondUpChanges !== 0) failures.push(`the second up changed ${secondUpChanges} resources: ${JSON.stringify(readEventLog(events("second-up")).summary)}`);
+        const secondUpEvents = readEventLog(events("second-up"));
+        const secondUpChanges = changes(secondUpEvents.summary);
+        if (secondUpChanges !== 0) failures.push(`the second up changed ${secondUpChanges} resources: ${JSON.stringify(secondUpEvents.summary)}`);
         log(`second up: ${secondUpChanges} changes in ${seconds(second.ms)} s`);
 
         // Refresh reads every object back from the API servers: drift is what they changed or filled in
         // that the state does not hold (a perpetual diff on the next up).
         const refresh = await pulumi("refresh", ["refresh", "--yes", "--skip-preview", "--event-log", events("refresh")]);
-        const readUrns = new Set(((await exportState()).resources ?? []).filter((r) => r.external).map((r) => r.urn));
+        // The objects the stack only reads: a refresh adds or removes none, so the state after the first up names them.
+        const readUrns = new Set((stateAfterUp.resources ?? []).filter((r) => r.external).map((r) => r.urn));
         const refreshed = refreshChanges(readFileSync(events("refresh"), "utf8"), readUrns);
-        const refreshSummaryChanges = changes(readEventLog(events("refresh")).summary);
+        const refreshEvents = readEventLog(events("refresh"));
+        const refreshSummaryChanges = changes(refreshEvents.summary);
         if (refreshed.drifted.length + refreshed.readChanged.length !== refreshSummaryChanges) {
             failures.push(`the refresh's summary counts ${refreshSummaryChanges} changes, its events name ${refreshed.drifted.length + refreshed.readChanged.length} resources: the event log's shape is not the one read here`);
         }
         if (refreshed.drifted.length) failures.push(`refresh changed the state of ${refreshed.drifted.length} of the stack's resources (drift): ${refreshed.drifted.join(", ")}`);
-        log(`refresh in ${seconds(refresh.ms)} s: ${JSON.stringify(readEventLog(events("refresh")).summary)}; drift in ${refreshed.drifted.length} of the stack's resources, ${refreshed.readChanged.length} read-only objects changed (${refreshed.readChanged.map((u) => u.split("::").pop()).join(", ")})`);
+        log(`refresh in ${seconds(refresh.ms)} s: ${JSON.stringify(refreshEvents.summary)}; drift in ${refreshed.drifted.length} of the stack's resources, ${refreshed.readChanged.length} read-only objects changed (${refreshed.readChanged.map((u) => u.split("::").pop()).join(", ")})`);
 
         // A link's port: the mesh link's own port (gateway servers, ServiceEntry, DestinationRule, NetworkPolicy).
         const workspaceStackFile = path.join(ws.projectDir, "stacks", `Pulumi.${stack}.yaml`);
@@ -216,9 +219,9 @@ export async function kubernetesUp(clusters: Record<string, LocalCluster>, clien
             destroyedTo,
             objectsLeftByCluster: afterDestroy.presentByCluster,
             steps: {
-                up: readEventLog(events("up")).summary,
-                secondUp: readEventLog(events("second-up")).summary,
-                refresh: readEventLog(events("refresh")).summary,
+                up: upEvents.summary,
+                secondUp: secondUpEvents.summary,
+                refresh: refreshEvents.summary,
                 portChangeUp: readEventLog(events("port-change-up")).summary,
                 destroy: readEventLog(events("destroy")).summary,
             },

@@ -2,16 +2,6 @@
 // back from the API servers: pure functions, so the verdicts are tested without an engine (test/e2eKubeUp.test.ts).
 
 /**
- * Steps that change something. Reads are not: the stack reads the platform's CRDs
- * (`CustomResourceDefinition.get`) on every run, and the engine counts each as "read".
- */
-export function changes(summary: Record<string, number> | undefined): number {
-    return Object.entries(summary ?? {})
-        .filter(([op]) => op !== "same" && op !== "read")
-        .reduce((sum, [, n]) => sum + n, 0);
-}
-
-/**
  * A refresh's verdict from its event log: the URNs whose state it changed (any step other than "same"
  * or "refresh" on their outputs event, or a non-empty diff), split into the stack's own resources
  * (drift: a perpetual diff on the next up) and the objects it only reads (`get`, e.g. the platform's CRDs,

@@ -34,8 +34,10 @@ function requireCluster(clusters: Record<string, LocalClusterEndpoint>, key: str
  * the run gives the kubernetes provider (on GKE a public CA signs it), the IP endpoint through masterAuth's CA.
  */
 export function withLocalClusterOutputs(type: string, outs: Record<string, unknown>): Record<string, unknown> {
+    // The type first: every create of the stand-in provider passes here, and only the cluster reads the file.
+    if (type !== "gcp:container/cluster:Cluster") return outs;
     const clusters = localClusters();
-    if (!clusters || type !== "gcp:container/cluster:Cluster") return outs;
+    if (!clusters) return outs;
     const gke = requireCluster(clusters, "gke", "a GKE cluster");
     const endpoints = (outs.controlPlaneEndpointsConfig ?? {}) as { dnsEndpointConfig?: Record<string, unknown> };
     return {
@@ -48,8 +50,9 @@ export function withLocalClusterOutputs(type: string, outs: Record<string, unkno
 
 /** The AKS user kubeconfig (base64 YAML) with the local `aks` API server's address and CA; its user is kept. */
 export function withLocalClusterCallResult(token: string, result: Record<string, unknown>): Record<string, unknown> {
+    if (token !== "azure-native:containerservice:listManagedClusterUserCredentials") return result;
     const clusters = localClusters();
-    if (!clusters || token !== "azure-native:containerservice:listManagedClusterUserCredentials") return result;
+    if (!clusters) return result;
     const aks = requireCluster(clusters, "aks", "an AKS user kubeconfig");
     const kubeconfigs = (result.kubeconfigs ?? []) as Array<{ name: string; value: string }>;
     return {
