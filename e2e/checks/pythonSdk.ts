@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { binDir, cacheRoot, e2eEnv, repoRoot } from "../cache";
 import { runCommand, type CommandResult } from "../proc";
+import { standInLauncher } from "../setup";
 import { npmPackageVersion, pythonHostDirs, standIns } from "../toolchain";
 
 /** `pulumi` on PyPI: the newest release the index serves here (the CLI is 3.274.1; PyPI has up to 3.272.0). */
@@ -101,13 +102,11 @@ function closedPort(): Promise<number> {
 async function pulumiHomeFor(root: string, env: Record<string, string>): Promise<{ home: string; notes: string[] }> {
     const home = path.join(root, "pulumi-home");
     const notes: string[] = [];
-    const tsxLoader = require.resolve("tsx");
-    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     for (const standIn of standIns().filter((s) => s.kind === "resource")) {
         const dir = path.join(home, "plugins", `resource-${standIn.name}-v${standIn.version}`);
         mkdirSync(dir, { recursive: true });
         const launcher = path.join(dir, `pulumi-resource-${standIn.name}`);
-        writeFileSync(launcher, `#!/bin/sh\n# trustmesh e2e STAND-IN (python check only)\nexec ${quote(process.execPath)} --import ${quote(`file://${tsxLoader}`)} ${quote(path.join(repoRoot, standIn.entry))} ${standIn.args.map(quote).join(" ")} "$@"\n`);
+        writeFileSync(launcher, standInLauncher(standIn));
         chmodSync(launcher, 0o755);
         notes.push(`resource plugin ${standIn.name} ${standIn.version}: STAND-IN, its schema lists the npm SDK's resource tokens without properties`);
     }
@@ -151,7 +150,7 @@ export async function pythonSdkCheck(log: (line: string) => void, keep = false):
         report.timings.buildMs = await ensureBuilt(log);
         const { venv, ms: venvMs } = await ensureVirtualenv(log);
         report.timings.venvMs = venvMs;
-        const baseEnv: Record<string, string> = { ...e2eEnv(), TRUSTMESH_E2E_REPO: repoRoot, PULUMI_CONFIG_PASSPHRASE: "python-check", PULUMI_BACKEND_URL: `file://${path.join(root, "state")}` };
+        const baseEnv: Record<string, string> = { ...e2eEnv(), PULUMI_CONFIG_PASSPHRASE: "python-check", PULUMI_BACKEND_URL: `file://${path.join(root, "state")}` };
         mkdirSync(path.join(root, "state"));
         const { home, notes } = await pulumiHomeFor(root, baseEnv);
         report.standIns.push(...notes);
