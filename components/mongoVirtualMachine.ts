@@ -151,6 +151,11 @@ export function mongoVirtualMachineObject(args: MongoVirtualMachineArgs, certifi
     return mountCertificateInVirtualMachine(base, { secretName: certificateSecret, serial: mongoVmDiskSerials.tls, volumeName: "tls" }) as unknown as Record<string, unknown>;
 }
 
+/** In-cluster DNS name of the VM's Service (and its certificate): `<name>.<namespace>.svc.cluster.local`. */
+export function mongoVirtualMachineHost(args: Pick<MongoVirtualMachineArgs, "name" | "namespace">): string {
+    return `${args.name ?? "mongodb"}.${args.namespace}.svc.cluster.local`;
+}
+
 /**
  * Seed 000: MongoDB with TLS required, in a KubeVirt VirtualMachine. Its certificate comes from the
  * internal CA with the Service's names; the Secret reaches the guest as a disk, cloud-init mounts it and
@@ -168,7 +173,7 @@ export class MongoVirtualMachine extends pulumi.ComponentResource {
         const problems = validateMongoVirtualMachineArgs(args);
         if (problems.length > 0) throw new pulumi.ResourceError(`MongoVirtualMachine ${name}: ${problems.join("; ")}`, this);
         const built = buildMongoVirtualMachine(name, args, this, opts?.dependsOn);
-        this.host = pulumi.output(`${args.name ?? "mongodb"}.${args.namespace}.svc.cluster.local`);
+        this.host = pulumi.output(mongoVirtualMachineHost(args));
         this.certificateSecretName = built.certificate.secretName;
         this.registerOutputs({ host: this.host, certificateSecretName: this.certificateSecretName });
     }

@@ -1,7 +1,7 @@
 import { dedicatedPoolTaintKey } from "../components/gkeNodePool";
 import { KubeVirt } from "../components/kubeVirt";
 import { MongoTlsClient } from "../components/mongoTlsClient";
-import { MongoVirtualMachine } from "../components/mongoVirtualMachine";
+import { MongoVirtualMachine, mongoVirtualMachineHost } from "../components/mongoVirtualMachine";
 import { defaultTrustBundle } from "../components/trustManager";
 import type { ClusterTarget } from "./clusters";
 import type { EnvironmentConfig } from "./config";
@@ -54,7 +54,7 @@ export function deployMongoVirtualMachine(
         "gke-mongodb-client",
         {
             namespace: vm.clientNamespace,
-            serverHost: `mongodb.${vm.namespace}.svc.cluster.local`,
+            serverHost: mongoVirtualMachineHost({ namespace: vm.namespace }),
             serverNamespace: vm.namespace,
             issuerName: clusterPki.internalIssuer.name,
             trustBundle: defaultTrustBundle,
